@@ -1,0 +1,3 @@
+module github.com/gocensus/gocensus
+
+go 1.26
