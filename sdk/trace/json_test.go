@@ -479,8 +479,8 @@ func FuzzAppendJSON(f *testing.F) {
 			t.Fatalf("invalid JSON for %+v:\n%s", sd, out)
 		}
 		var got struct {
-			Name   string            `json:"name"`
-			Attrs  map[string]any    `json:"attributes"`
+			Name   string         `json:"name"`
+			Attrs  map[string]any `json:"attributes"`
 			Status struct{ Message string }
 			Res    struct{ Type string } `json:"resource"`
 		}
