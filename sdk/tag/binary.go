@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -81,8 +82,9 @@ func Encode(m *Map) ([]byte, error) {
 
 // field is the position of one tag inside binary input.
 type field struct {
-	key, value []byte
-	next       int // offset just past the field
+	key, value       []byte
+	keyOff, valueOff int // offsets of key and value in the input
+	next             int // offset just past the field
 }
 
 // readField parses the tag field whose id byte is at b[off]. With check set
@@ -90,11 +92,11 @@ type field struct {
 // checked read.
 func readField(b []byte, off int, check bool) (field, error) {
 	start := off
-	key, off, err := readString(b, off+1, ErrInvalidKey, MaxKeyLen)
+	key, keyOff, err := readString(b, off+1, ErrInvalidKey, MaxKeyLen)
 	if err != nil {
 		return field{}, fmt.Errorf("tag: decode: field at offset %d: key: %w", start, err)
 	}
-	value, off, err := readString(b, off, ErrInvalidValue, MaxValueLen)
+	value, valueOff, err := readString(b, keyOff+len(key), ErrInvalidValue, MaxValueLen)
 	if err != nil {
 		return field{}, fmt.Errorf("tag: decode: field at offset %d: value: %w", start, err)
 	}
@@ -111,11 +113,12 @@ func readField(b []byte, off int, check bool) (field, error) {
 				start, ErrInvalidValue, value[i], i)
 		}
 	}
-	return field{key: key, value: value, next: off}, nil
+	return field{key: key, value: value, keyOff: keyOff, valueOff: valueOff, next: valueOff + len(value)}, nil
 }
 
-// readString reads a uvarint length and that many bytes starting at b[off].
-// A length over limit is reported as tooLong.
+// readString reads a uvarint length at b[off] and that many bytes after it,
+// returning them and their offset. A length over limit is reported as
+// tooLong.
 func readString(b []byte, off int, tooLong error, limit int) ([]byte, int, error) {
 	if off >= len(b) {
 		return nil, 0, fmt.Errorf("%w: missing length", ErrMalformed)
@@ -133,8 +136,12 @@ func readString(b []byte, off int, tooLong error, limit int) ([]byte, int, error
 	if n > uint64(len(b)-off) {
 		return nil, 0, fmt.Errorf("%w: length %d but %d bytes left", ErrMalformed, n, len(b)-off)
 	}
-	end := off + int(n)
-	return b[off:end], end, nil
+	return b[off : off+int(n)], off, nil
+}
+
+// span locates one decoded tag's key and value inside the input.
+type span struct {
+	key, keyLen, value, valueLen uint32
 }
 
 // Decode parses a binary (grpc-tags-bin) tag map. Tags may come in any order
@@ -146,8 +153,8 @@ func readString(b []byte, off int, tooLong error, limit int) ([]byte, int, error
 // ErrInvalidKey, ErrInvalidValue, ErrTooLarge (keys and values of all fields,
 // repeats included, exceed MaxCombinedSize) or ErrTooManyTags.
 //
-// The result does not retain b. Memory allocated is bounded by the decoded
-// tags, not by len(b).
+// The result does not retain b. Decode allocates the result only: one string
+// holding the surviving keys and values, the tag slice and the Map.
 func Decode(b []byte) (*Map, error) {
 	if len(b) == 0 {
 		return emptyMap, nil
@@ -155,54 +162,72 @@ func Decode(b []byte) (*Map, error) {
 	if b[0] != binaryVersion {
 		return nil, fmt.Errorf("tag: decode: %w: %d, want %d", ErrUnsupportedVersion, b[0], binaryVersion)
 	}
-	// First pass: validate everything and measure, so that nothing is
-	// allocated for input that is rejected.
-	end, fields, size := 1, 0, 0
-	for end < len(b) && b[end] == fieldTag {
-		f, err := readField(b, end, true)
+	// Validate every field and collect the distinct keys, sorted, as offsets
+	// into b on the stack, so that rejected input allocates nothing and
+	// repeated keys cost nothing. The size limit bounds the parsed prefix to
+	// well under 4 GiB, so offsets fit in uint32.
+	var spans [MaxTags]span
+	n, size := 0, 0
+	for off := 1; off < len(b) && b[off] == fieldTag; {
+		f, err := readField(b, off, true)
 		if err != nil {
 			return nil, err
 		}
 		size += len(f.key) + len(f.value)
 		if size > MaxCombinedSize {
 			return nil, fmt.Errorf("tag: decode: field at offset %d: %w: over %d bytes of keys and values",
-				end, ErrTooLarge, MaxCombinedSize)
+				off, ErrTooLarge, MaxCombinedSize)
 		}
-		fields++
-		end = f.next
+		sp := span{
+			key:      uint32(f.keyOff),
+			keyLen:   uint32(len(f.key)),
+			value:    uint32(f.valueOff),
+			valueLen: uint32(len(f.value)),
+		}
+		// Binary search by hand: the generic slices version makes b escape.
+		i, j := 0, n
+		for i < j {
+			h := int(uint(i+j) >> 1)
+			if bytes.Compare(b[spans[h].key:spans[h].key+spans[h].keyLen], f.key) < 0 {
+				i = h + 1
+			} else {
+				j = h
+			}
+		}
+		found := i < n && bytes.Equal(b[spans[i].key:spans[i].key+spans[i].keyLen], f.key)
+		switch {
+		case found:
+			spans[i].value, spans[i].valueLen = sp.value, sp.valueLen
+		case n == MaxTags:
+			return nil, fmt.Errorf("tag: decode: field at offset %d: %w: more than %d distinct keys",
+				off, ErrTooManyTags, MaxTags)
+		default:
+			copy(spans[i+1:n+1], spans[i:n])
+			spans[i] = sp
+			n++
+		}
+		off = f.next
 	}
-	if fields == 0 {
+	if n == 0 {
 		return emptyMap, nil
 	}
-	// Second pass: copy all keys and values into one string.
-	var sb strings.Builder
-	sb.Grow(size)
-	for off := 1; off < end; {
-		f, _ := readField(b, off, false)
-		sb.Write(f.key)
-		sb.Write(f.value)
-		off = f.next
+	total := 0
+	for _, sp := range spans[:n] {
+		total += int(sp.keyLen + sp.valueLen)
 	}
-	s := sb.String()
-	// Third pass: build the sorted tag slice from substrings of s.
-	tags := make([]Tag, 0, min(fields, MaxTags))
+	var sb strings.Builder
+	sb.Grow(total)
+	for _, sp := range spans[:n] {
+		sb.Write(b[sp.key : sp.key+sp.keyLen])
+		sb.Write(b[sp.value : sp.value+sp.valueLen])
+	}
+	str := sb.String()
+	tags := make([]Tag, n)
 	pos := 0
-	for off := 1; off < end; {
-		f, _ := readField(b, off, false)
-		off = f.next
-		key := s[pos : pos+len(f.key)]
-		pos += len(f.key)
-		value := s[pos : pos+len(f.value)]
-		pos += len(f.value)
-		i, found := slices.BinarySearchFunc(tags, key, cmpTagName)
-		if found {
-			tags[i].Value = value
-			continue
-		}
-		if len(tags) == MaxTags {
-			return nil, fmt.Errorf("tag: decode: %w: more than %d distinct keys", ErrTooManyTags, MaxTags)
-		}
-		tags = slices.Insert(tags, i, Tag{Key: Key{name: key}, Value: value, TTL: TTLUnlimited})
+	for i, sp := range spans[:n] {
+		k, v := int(sp.keyLen), int(sp.valueLen)
+		tags[i] = Tag{Key: Key{name: str[pos : pos+k]}, Value: str[pos+k : pos+k+v], TTL: TTLUnlimited}
+		pos += k + v
 	}
 	return &Map{tags: tags}, nil
 }
