@@ -237,10 +237,43 @@ func appendJSONCount(dst []byte, field string, n int) []byte {
 	return strconv.AppendInt(dst, int64(n), 10)
 }
 
+// appendJSONTime writes t in jsonTimeLayout. The fixed layout is written
+// digit by digit: time.AppendFormat interprets the layout on every call
+// and was half the cost of encoding a span.
 func appendJSONTime(dst []byte, t time.Time) []byte {
-	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, jsonTimeLayout)
-	return append(dst, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, jsonTimeLayout)
+		return append(dst, '"')
+	}
+	hour, minute, sec := t.Clock()
+	ns := t.Nanosecond()
+	var b [32]byte // "2006-01-02T15:04:05.000000000Z" plus quotes
+	b[0] = '"'
+	put := func(i, v, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(1, year, 4)
+	b[5] = '-'
+	put(6, int(month), 2)
+	b[8] = '-'
+	put(9, day, 2)
+	b[11] = 'T'
+	put(12, hour, 2)
+	b[14] = ':'
+	put(15, minute, 2)
+	b[17] = ':'
+	put(18, sec, 2)
+	b[20] = '.'
+	put(21, ns, 9)
+	b[30] = 'Z'
+	b[31] = '"'
+	return append(dst, b[:]...)
 }
 
 func appendJSONAttributes(dst []byte, attrs []Attribute) []byte {

@@ -442,6 +442,29 @@ func TestAppendJSONTimeZones(t *testing.T) {
 	}
 }
 
+func TestAppendJSONTimeFormat(t *testing.T) {
+	t.Parallel()
+	const layout = "2006-01-02T15:04:05.000000000Z07:00"
+	times := []time.Time{
+		{},
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 15, 1, 2, 3, 4, time.UTC),
+		time.Unix(1<<40, 123).In(time.FixedZone("W", -7*3600)),
+		time.Now(),
+	}
+	for _, tm := range times {
+		sd := &trace.SpanData{StartTime: tm}
+		got := decodeJSON(t, sd.AppendJSON(nil))["start_time"]
+		if want := tm.UTC().Format(layout); got != want {
+			t.Errorf("start_time for %v = %v, want %s", tm, got, want)
+		}
+	}
+}
+
 func TestAppendJSONAllocs(t *testing.T) {
 	sd := fullSpan()
 	buf := make([]byte, 0, 4096)
