@@ -1,0 +1,86 @@
+package propagation
+
+import (
+	"errors"
+
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+// TextMapPropagator injects a SpanContext into a TextMapCarrier and extracts
+// one back out, in one wire format.
+//
+// The propagators in this package are stateless structs whose zero value is
+// ready to use; they are safe for concurrent use and never block.
+type TextMapPropagator interface {
+	// Inject writes sc into c. An invalid sc writes nothing.
+	Inject(sc trace.SpanContext, c TextMapCarrier)
+	// Extract reads a SpanContext from c. It returns the zero SpanContext
+	// and a nil error when c carries no context in this format, and the zero
+	// SpanContext and an error when it carries a malformed one. A returned
+	// valid SpanContext has Remote set.
+	Extract(c TextMapCarrier) (trace.SpanContext, error)
+	// Fields lists the keys Inject writes, in lowercase.
+	Fields() []string
+}
+
+// BinaryFormat turns a SpanContext into bytes and back, for transports with
+// a binary slot (gRPC metadata "-bin" keys, message headers). Implementations
+// are safe for concurrent use and never block.
+type BinaryFormat interface {
+	// AppendBinary appends the encoding of sc to dst. An invalid sc appends
+	// nothing.
+	AppendBinary(dst []byte, sc trace.SpanContext) []byte
+	// FromBinary decodes b; it returns an error for malformed input and a
+	// valid, Remote SpanContext otherwise.
+	FromBinary(b []byte) (trace.SpanContext, error)
+}
+
+// Composite injects with every member and extracts with the first member, in
+// order, that finds a valid context. List the preferred format first:
+//
+//	p := propagation.Composite{propagation.Binary{}, propagation.TraceContext{}}
+//
+// The zero (empty) Composite injects and extracts nothing.
+type Composite []TextMapPropagator
+
+// Inject implements TextMapPropagator.
+func (p Composite) Inject(sc trace.SpanContext, c TextMapCarrier) {
+	for _, m := range p {
+		m.Inject(sc, c)
+	}
+}
+
+// Extract implements TextMapPropagator. When no member finds a valid
+// context, the errors of the members that found a malformed one are joined;
+// when none found anything the error is nil.
+func (p Composite) Extract(c TextMapCarrier) (trace.SpanContext, error) {
+	var errs []error
+	for _, m := range p {
+		sc, err := m.Extract(c)
+		if err == nil && sc.IsValid() {
+			return sc, nil
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return trace.SpanContext{}, errors.Join(errs...)
+}
+
+// Fields implements TextMapPropagator: the union of the members' fields in
+// order of first appearance.
+func (p Composite) Fields() []string {
+	var out []string
+	for _, m := range p {
+	next:
+		for _, f := range m.Fields() {
+			for _, g := range out {
+				if f == g {
+					continue next
+				}
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package propagation
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+const (
+	traceparentKey = "traceparent"
+	tracestateKey  = "tracestate"
+
+	// traceparentLen is the length of a version 00 traceparent.
+	traceparentLen = 55
+	// w3cKnownFlags are the trace-flags bits defined so far: sampled (Level
+	// 1) and random trace id (Level 2). Reserved bits are cleared.
+	w3cKnownFlags = trace.FlagSampled | trace.FlagRandom
+)
+
+// Errors returned for malformed traceparent headers; test with errors.Is.
+var (
+	ErrTraceparentDuplicate = errors.New("propagation: more than one traceparent header")
+	ErrTraceparentVersion   = errors.New("propagation: invalid traceparent version")
+	ErrTraceparentFormat    = errors.New("propagation: malformed traceparent")
+	ErrTraceparentTraceID   = errors.New("propagation: traceparent trace id is all zero")
+	ErrTraceparentSpanID    = errors.New("propagation: traceparent parent id is all zero")
+)
+
+// TraceContext is the W3C Trace Context format: the traceparent and
+// tracestate headers. It is the format to pick for HTTP and for talking to
+// OpenTelemetry services; it also works over gRPC metadata.
+//
+// Extract follows the recommendation and the official test suite: OWS around
+// the value is ignored, only lowercase hex is accepted, all-zero ids, version
+// ff and version 00 with trailing data are refused, higher versions are read
+// by position, and more than one traceparent header counts as malformed.
+// Several tracestate headers are joined in order; an invalid tracestate is
+// dropped whole without affecting traceparent (see trace.ParseTracestate).
+//
+// Trace flags: the sampled (0x01) and Level 2 random (0x02) bits pass
+// through unchanged; reserved bits are cleared on extract and never sent,
+// as the recommendation requires when forwarding. Inject always writes
+// version 00.
+type TraceContext struct{}
+
+var _ TextMapPropagator = TraceContext{}
+
+// Inject implements TextMapPropagator. It writes traceparent, and tracestate
+// when sc has one.
+func (TraceContext) Inject(sc trace.SpanContext, c TextMapCarrier) {
+	if !sc.IsValid() {
+		return
+	}
+	var buf [traceparentLen]byte
+	putTraceparent(&buf, sc)
+	setBytes(c, traceparentKey, buf[:])
+	if ts := sc.Tracestate.String(); ts != "" {
+		c.Set(tracestateKey, ts)
+	}
+}
+
+// Extract implements TextMapPropagator.
+func (TraceContext) Extract(c TextMapCarrier) (trace.SpanContext, error) {
+	tp := c.Values(traceparentKey)
+	switch len(tp) {
+	case 0:
+		return trace.SpanContext{}, nil
+	case 1:
+	default:
+		return trace.SpanContext{}, ErrTraceparentDuplicate
+	}
+	sc, err := ParseTraceparent(tp[0])
+	if err != nil {
+		return sc, err
+	}
+	var header string
+	switch ts := c.Values(tracestateKey); len(ts) {
+	case 0:
+	case 1:
+		header = ts[0]
+	default:
+		header = strings.Join(ts, ",")
+	}
+	if header != "" {
+		if ts, err := trace.ParseTracestate(header); err == nil {
+			sc.Tracestate = ts
+		}
+	}
+	return sc, nil
+}
+
+// Fields implements TextMapPropagator.
+func (TraceContext) Fields() []string { return []string{traceparentKey, tracestateKey} }
+
+// AppendTraceparent appends the version 00 traceparent value for sc to dst.
+// An invalid sc appends nothing.
+func AppendTraceparent(dst []byte, sc trace.SpanContext) []byte {
+	if !sc.IsValid() {
+		return dst
+	}
+	var buf [traceparentLen]byte
+	putTraceparent(&buf, sc)
+	return append(dst, buf[:]...)
+}
+
+func putTraceparent(buf *[traceparentLen]byte, sc trace.SpanContext) {
+	buf[0], buf[1], buf[2] = '0', '0', '-'
+	encodeHex(buf[3:35], sc.TraceID[:])
+	buf[35] = '-'
+	encodeHex(buf[36:52], sc.SpanID[:])
+	buf[52] = '-'
+	f := byte(sc.TraceOptions & w3cKnownFlags)
+	buf[53], buf[54] = hexDigits[f>>4], hexDigits[f&0x0f]
+}
+
+// ParseTraceparent parses one traceparent header value (see TraceContext for
+// the rules). The returned SpanContext has Remote set and no tracestate.
+func ParseTraceparent(s string) (trace.SpanContext, error) {
+	s = trimOWS(s)
+	var sc trace.SpanContext
+	if len(s) < traceparentLen {
+		return sc, ErrTraceparentFormat
+	}
+	var version [1]byte
+	if !decodeHex(version[:], s[:2], true) || version[0] == 0xff {
+		return sc, ErrTraceparentVersion
+	}
+	if s[2] != '-' || s[35] != '-' || s[52] != '-' {
+		return sc, ErrTraceparentFormat
+	}
+	if len(s) > traceparentLen && (version[0] == 0 || s[traceparentLen] != '-') {
+		return sc, ErrTraceparentFormat
+	}
+	var flags [1]byte
+	if !decodeHex(sc.TraceID[:], s[3:35], true) ||
+		!decodeHex(sc.SpanID[:], s[36:52], true) ||
+		!decodeHex(flags[:], s[53:55], true) {
+		return trace.SpanContext{}, ErrTraceparentFormat
+	}
+	if !sc.TraceID.IsValid() {
+		return trace.SpanContext{}, ErrTraceparentTraceID
+	}
+	if !sc.SpanID.IsValid() {
+		return trace.SpanContext{}, ErrTraceparentSpanID
+	}
+	sc.TraceOptions = trace.TraceOptions(flags[0]) & w3cKnownFlags
+	sc.Remote = true
+	return sc, nil
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
