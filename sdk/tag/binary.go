@@ -39,7 +39,7 @@ func EncodedLen(m *Map) (int, error) {
 		n += 1 + uvarintLen(kl) + kl + uvarintLen(vl) + vl
 	}
 	if size > MaxCombinedSize {
-		return 0, fmt.Errorf("tag: encode: %w: %d bytes of keys and values, limit %d", ErrTooLarge, size, MaxCombinedSize)
+		return 0, fmt.Errorf("%w: propagated keys and values are %d bytes, limit %d", ErrTooLarge, size, MaxCombinedSize)
 	}
 	return n, nil
 }
@@ -91,50 +91,42 @@ type field struct {
 // it validates lengths and characters; without, b must already have passed a
 // checked read.
 func readField(b []byte, off int, check bool) (field, error) {
-	start := off
-	key, keyOff, err := readString(b, off+1, ErrInvalidKey, MaxKeyLen)
+	key, keyOff, err := readString(b, off, off+1, "key", ErrInvalidKey, MaxKeyLen)
 	if err != nil {
-		return field{}, fmt.Errorf("tag: decode: field at offset %d: key: %w", start, err)
+		return field{}, err
 	}
-	value, valueOff, err := readString(b, keyOff+len(key), ErrInvalidValue, MaxValueLen)
+	value, valueOff, err := readString(b, off, keyOff+len(key), "value", ErrInvalidValue, MaxValueLen)
 	if err != nil {
-		return field{}, fmt.Errorf("tag: decode: field at offset %d: value: %w", start, err)
+		return field{}, err
 	}
 	if check {
-		if len(key) == 0 {
-			return field{}, fmt.Errorf("tag: decode: field at offset %d: %w: name is empty", start, ErrInvalidKey)
+		if p := keyProblem(key); p != "" {
+			return field{}, fmt.Errorf("%w: field at offset %d: %s", ErrInvalidKey, off, p)
 		}
-		if i := nonPrintable(key); i >= 0 {
-			return field{}, fmt.Errorf("tag: decode: field at offset %d: %w: name has byte 0x%02x at offset %d, want printable ASCII",
-				start, ErrInvalidKey, key[i], i)
-		}
-		if i := nonPrintable(value); i >= 0 {
-			return field{}, fmt.Errorf("tag: decode: field at offset %d: %w: byte 0x%02x at offset %d, want printable ASCII",
-				start, ErrInvalidValue, value[i], i)
+		if p := valueProblem(value); p != "" {
+			return field{}, fmt.Errorf("%w: field at offset %d: %s", ErrInvalidValue, off, p)
 		}
 	}
 	return field{key: key, value: value, keyOff: keyOff, valueOff: valueOff, next: valueOff + len(value)}, nil
 }
 
-// readString reads a uvarint length at b[off] and that many bytes after it,
-// returning them and their offset. A length over limit is reported as
-// tooLong.
-func readString(b []byte, off int, tooLong error, limit int) ([]byte, int, error) {
-	if off >= len(b) {
-		return nil, 0, fmt.Errorf("%w: missing length", ErrMalformed)
-	}
+// readString reads the uvarint length at b[off] and that many bytes after
+// it, returning them and their offset. Errors name the field at b[start] and
+// what is read; a length over limit is reported as tooLong.
+func readString(b []byte, start, off int, what string, tooLong error, limit int) ([]byte, int, error) {
 	n, w := binary.Uvarint(b[off:])
 	switch {
 	case w == 0:
-		return nil, 0, fmt.Errorf("%w: truncated length", ErrMalformed)
+		return nil, 0, fmt.Errorf("%w: field at offset %d: %s length missing or truncated", ErrMalformed, start, what)
 	case w < 0:
-		return nil, 0, fmt.Errorf("%w: length overflows 64 bits", ErrMalformed)
+		return nil, 0, fmt.Errorf("%w: field at offset %d: %s length overflows 64 bits", ErrMalformed, start, what)
 	case n > uint64(limit):
-		return nil, 0, fmt.Errorf("%w: length %d, limit %d", tooLong, n, limit)
+		return nil, 0, fmt.Errorf("%w: field at offset %d: %s length %d, limit %d", tooLong, start, what, n, limit)
 	}
 	off += w
 	if n > uint64(len(b)-off) {
-		return nil, 0, fmt.Errorf("%w: length %d but %d bytes left", ErrMalformed, n, len(b)-off)
+		return nil, 0, fmt.Errorf("%w: field at offset %d: %s length %d but %d bytes left",
+			ErrMalformed, start, what, n, len(b)-off)
 	}
 	return b[off : off+int(n)], off, nil
 }
@@ -160,7 +152,7 @@ func Decode(b []byte) (*Map, error) {
 		return emptyMap, nil
 	}
 	if b[0] != binaryVersion {
-		return nil, fmt.Errorf("tag: decode: %w: %d, want %d", ErrUnsupportedVersion, b[0], binaryVersion)
+		return nil, fmt.Errorf("%w: %d, want %d", ErrUnsupportedVersion, b[0], binaryVersion)
 	}
 	// Validate every field and collect the distinct keys, sorted, as offsets
 	// into b on the stack, so that rejected input allocates nothing and
@@ -175,8 +167,8 @@ func Decode(b []byte) (*Map, error) {
 		}
 		size += len(f.key) + len(f.value)
 		if size > MaxCombinedSize {
-			return nil, fmt.Errorf("tag: decode: field at offset %d: %w: over %d bytes of keys and values",
-				off, ErrTooLarge, MaxCombinedSize)
+			return nil, fmt.Errorf("%w: field at offset %d: keys and values exceed %d bytes",
+				ErrTooLarge, off, MaxCombinedSize)
 		}
 		sp := span{
 			key:      uint32(f.keyOff),
@@ -199,8 +191,8 @@ func Decode(b []byte) (*Map, error) {
 		case found:
 			spans[i].value, spans[i].valueLen = sp.value, sp.valueLen
 		case n == MaxTags:
-			return nil, fmt.Errorf("tag: decode: field at offset %d: %w: more than %d distinct keys",
-				off, ErrTooManyTags, MaxTags)
+			return nil, fmt.Errorf("%w: field at offset %d: more than %d distinct keys",
+				ErrTooManyTags, off, MaxTags)
 		default:
 			copy(spans[i+1:n+1], spans[i:n])
 			spans[i] = sp

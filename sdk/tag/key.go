@@ -74,26 +74,35 @@ func (k Key) Name() string { return k.name }
 func (k Key) String() string { return k.name }
 
 func checkKeyName(name string) error {
-	if name == "" {
-		return fmt.Errorf("%w: name is empty", ErrInvalidKey)
-	}
-	if len(name) > MaxKeyLen {
-		return fmt.Errorf("%w: name is %d bytes, longer than %d", ErrInvalidKey, len(name), MaxKeyLen)
-	}
-	if i := nonPrintable(name); i >= 0 {
-		return fmt.Errorf("%w: name has byte 0x%02x at offset %d, want printable ASCII", ErrInvalidKey, name[i], i)
+	if p := keyProblem(name); p != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidKey, p)
 	}
 	return nil
 }
 
-func checkValue(v string) error {
+// keyProblem describes why name is not a valid key name, or returns "".
+func keyProblem[S ~string | ~[]byte](name S) string {
+	if len(name) == 0 {
+		return "name is empty"
+	}
+	if len(name) > MaxKeyLen {
+		return fmt.Sprintf("name is %d bytes, longer than %d", len(name), MaxKeyLen)
+	}
+	if i := nonPrintable(name); i >= 0 {
+		return fmt.Sprintf("name has byte 0x%02x at offset %d, want printable ASCII", name[i], i)
+	}
+	return ""
+}
+
+// valueProblem describes why v is not a valid value, or returns "".
+func valueProblem[S ~string | ~[]byte](v S) string {
 	if len(v) > MaxValueLen {
-		return fmt.Errorf("%w: %d bytes, longer than %d", ErrInvalidValue, len(v), MaxValueLen)
+		return fmt.Sprintf("%d bytes, longer than %d", len(v), MaxValueLen)
 	}
 	if i := nonPrintable(v); i >= 0 {
-		return fmt.Errorf("%w: byte 0x%02x at offset %d, want printable ASCII", ErrInvalidValue, v[i], i)
+		return fmt.Sprintf("byte 0x%02x at offset %d, want printable ASCII", v[i], i)
 	}
-	return nil
+	return ""
 }
 
 // nonPrintable returns the offset of the first byte outside 0x20..0x7E, or -1.

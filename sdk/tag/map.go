@@ -88,6 +88,16 @@ func (m *Map) Value(k Key) (string, bool) {
 	if m == nil {
 		return "", false
 	}
+	// The stats recorder calls this for every view key on every recording,
+	// so small maps are scanned here without a further call.
+	if tags := m.tags; len(tags) <= linearMax {
+		for i := range tags {
+			if tags[i].Key.name == k.name {
+				return tags[i].Value, true
+			}
+		}
+		return "", false
+	}
 	if i, ok := m.index(k.name); ok {
 		return m.tags[i].Value, true
 	}
@@ -221,16 +231,16 @@ func (mu *Mutator) validate() error {
 		return nil
 	}
 	if mu.key.name == "" {
-		return fmt.Errorf("%w: zero Key (use NewKey)", ErrInvalidKey)
+		return fmt.Errorf("%w: zero Key, create keys with NewKey", ErrInvalidKey)
 	}
 	if mu.op == opDelete {
 		return nil
 	}
-	if err := checkValue(mu.value); err != nil {
-		return fmt.Errorf("key %q: %w", mu.key.name, err)
+	if p := valueProblem(mu.value); p != "" {
+		return fmt.Errorf("%w for key %q: %s", ErrInvalidValue, mu.key.name, p)
 	}
 	if mu.ttl != TTLUnlimited && mu.ttl != TTLNoPropagation {
-		return fmt.Errorf("%w: key %q: %d, want %d (unlimited) or %d (no propagation)",
+		return fmt.Errorf("%w for key %q: %d, want %d (unlimited) or %d (no propagation)",
 			ErrInvalidTTL, mu.key.name, mu.ttl, TTLUnlimited, TTLNoPropagation)
 	}
 	return nil
