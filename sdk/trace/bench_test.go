@@ -1,0 +1,71 @@
+package trace_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+// discard is an exporter that drops every batch.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []*trace.SpanData) error { return nil }
+func (discard) Shutdown(context.Context) error                       { return nil }
+
+func newBenchTracer(b *testing.B, s trace.Sampler) *trace.Tracer {
+	tr := trace.NewTracer(trace.WithSampler(s), trace.WithBatcher(discard{}))
+	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+	return tr
+}
+
+func BenchmarkStartEndSampled(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "child")
+		s.End()
+	}
+}
+
+func BenchmarkStartEndUnsampled(b *testing.B) {
+	tr := newBenchTracer(b, trace.NeverSample())
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "child")
+		s.End()
+	}
+}
+
+func BenchmarkStartEndAttributes4(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "child", trace.WithAttributes(
+			trace.StringAttribute("k1", "v1"),
+			trace.StringAttribute("k2", "v2"),
+			trace.StringAttribute("k3", "v3"),
+			trace.StringAttribute("k4", "v4"),
+		))
+		s.End()
+	}
+}
+
+func BenchmarkStartEndParallel(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, s := tr.Start(ctx, "child")
+			s.End()
+		}
+	})
+}

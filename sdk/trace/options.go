@@ -1,0 +1,151 @@
+package trace
+
+import "time"
+
+// Span options are small tagged values rather than closures or interfaces:
+// a StartOption built and passed in one call stays on the caller's stack, so
+// WithAttributes and friends cost no allocation on the hot path.
+
+type startOptionKind uint8
+
+const (
+	startKindNone startOptionKind = iota
+	startKindSpanKind
+	startKindAttributes
+	startKindLinks
+	startKindStartTime
+	startKindSampler
+	startKindRemoteParent
+	startKindNewRoot
+)
+
+// StartOption configures one span at Start or StartSpan. Build it with the
+// With... functions below; the zero StartOption does nothing.
+type StartOption struct {
+	kind     startOptionKind
+	spanKind SpanKind
+	attrs    []Attribute
+	links    []Link
+	time     time.Time
+	sampler  Sampler
+	parent   SpanContext
+}
+
+// startConfig is the result of applying StartOptions.
+type startConfig struct {
+	kind         SpanKind
+	attrs        []Attribute
+	attrs2       [][]Attribute // further WithAttributes options, rare
+	links        []Link
+	links2       [][]Link
+	startTime    time.Time
+	sampler      Sampler
+	remoteParent SpanContext
+	hasRemote    bool
+	newRoot      bool
+}
+
+func (c *startConfig) apply(opts []StartOption) {
+	for i := range opts {
+		o := &opts[i]
+		switch o.kind {
+		case startKindSpanKind:
+			c.kind = o.spanKind
+		case startKindAttributes:
+			if c.attrs == nil {
+				c.attrs = o.attrs
+			} else {
+				c.attrs2 = append(c.attrs2, o.attrs)
+			}
+		case startKindLinks:
+			if c.links == nil {
+				c.links = o.links
+			} else {
+				c.links2 = append(c.links2, o.links)
+			}
+		case startKindStartTime:
+			c.startTime = o.time
+		case startKindSampler:
+			c.sampler = o.sampler
+		case startKindRemoteParent:
+			c.remoteParent = o.parent
+			c.hasRemote = true
+		case startKindNewRoot:
+			c.newRoot = true
+		}
+	}
+}
+
+// WithSpanKind sets the span's kind (default SpanKindUnspecified).
+func WithSpanKind(k SpanKind) StartOption {
+	return StartOption{kind: startKindSpanKind, spanKind: k}
+}
+
+// WithAttributes sets attributes at start, as SetAttributes would; samplers
+// see them. The slice is not retained.
+func WithAttributes(attrs ...Attribute) StartOption {
+	return StartOption{kind: startKindAttributes, attrs: attrs}
+}
+
+// WithLinks adds links at start, as AddLink would. The slice is not retained.
+func WithLinks(links ...Link) StartOption {
+	return StartOption{kind: startKindLinks, links: links}
+}
+
+// WithStartTime sets an explicit start time instead of now, for spans that
+// describe work measured elsewhere.
+func WithStartTime(t time.Time) StartOption {
+	return StartOption{kind: startKindStartTime, time: t}
+}
+
+// WithSpanSampler makes this span consult s instead of the tracer's sampler,
+// even when its parent is local (which otherwise means inheriting the
+// parent's decision). A nil s is ignored.
+func WithSpanSampler(s Sampler) StartOption {
+	if s == nil {
+		return StartOption{}
+	}
+	return StartOption{kind: startKindSampler, sampler: s}
+}
+
+// WithRemoteParent makes the span a child of sc, a span context received
+// from another process, ignoring any span in the context. An invalid sc
+// makes the span a root.
+func WithRemoteParent(sc SpanContext) StartOption {
+	sc.Remote = true
+	return StartOption{kind: startKindRemoteParent, parent: sc}
+}
+
+// WithNewRoot starts a new trace, ignoring any parent in the context or in
+// WithRemoteParent. Use it with WithLinks for requests from untrusted
+// callers: link the caller's context instead of joining its trace.
+func WithNewRoot() StartOption {
+	return StartOption{kind: startKindNewRoot}
+}
+
+// EndOption configures End.
+type EndOption struct {
+	time time.Time
+}
+
+// WithEndTime sets an explicit end time instead of now.
+func WithEndTime(t time.Time) EndOption { return EndOption{time: t} }
+
+// ErrorOption configures RecordError.
+type ErrorOption struct {
+	stack    int8 // 0 unset, 1 capture, -1 do not capture
+	noStatus bool
+}
+
+// WithStackTrace captures (or, with false, does not capture) the caller's
+// stack for this RecordError call, overriding WithErrorStackTraces.
+func WithStackTrace(capture bool) ErrorOption {
+	if capture {
+		return ErrorOption{stack: 1}
+	}
+	return ErrorOption{stack: -1}
+}
+
+// WithoutErrorStatus records the error as an annotation only, leaving the
+// span's status as it is.
+func WithoutErrorStatus() ErrorOption { return ErrorOption{noStatus: true} }

@@ -1,0 +1,499 @@
+package trace
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// inlineAttributes is how many attributes a span holds before its attribute
+// slice moves to the heap. Most RPC spans carry fewer.
+const inlineAttributes = 6
+
+// maxStackDepth bounds the stack RecordError captures.
+const maxStackDepth = 32
+
+// Span is one operation in a trace. A Span that is not recording (not
+// sampled, or started by a nil Tracer) is a tiny value that only carries its
+// SpanContext; every method on it, and on a nil *Span, is a no-op, so
+// instrumentation never needs to check.
+//
+// Methods are safe for concurrent use. After End, every method except
+// SpanContext and IsRecordingEvents is ignored.
+type Span struct {
+	rec *spanRecord  // nil when not recording
+	sc  *SpanContext // never nil; inside the allocation that holds the span
+}
+
+// spanRecord is the recording state of a sampled span. The SpanData handed
+// to processors is built in place, so End copies nothing.
+type spanRecord struct {
+	mu         sync.Mutex
+	ended      atomic.Bool
+	limits     *SpanLimits
+	tracer     *Tracer
+	childCount atomic.Int64
+	events     *spanEvents // allocated by the first annotation, event or link
+	data       SpanData
+	attrBuf    [inlineAttributes]Attribute
+}
+
+// spanEvents holds the evicting lists, kept out of spanRecord so that spans
+// without events stay small.
+type spanEvents struct {
+	annotations evictQueue[Annotation]
+	messages    evictQueue[MessageEvent]
+	links       evictQueue[Link]
+}
+
+func (r *spanRecord) lists() *spanEvents {
+	if r.events == nil {
+		r.events = new(spanEvents)
+	}
+	return r.events
+}
+
+// evictQueue keeps the newest limit entries, in a ring once full.
+type evictQueue[T any] struct {
+	items   []T
+	head    int // index of the oldest entry once the ring is full
+	dropped int
+}
+
+func (q *evictQueue[T]) add(v T, limit int) {
+	switch {
+	case limit <= 0:
+		q.dropped++
+	case len(q.items) < limit:
+		q.items = append(q.items, v)
+	default:
+		q.items[q.head] = v
+		q.head++
+		if q.head == len(q.items) {
+			q.head = 0
+		}
+		q.dropped++
+	}
+}
+
+// ordered returns the entries oldest first.
+func (q *evictQueue[T]) ordered() []T {
+	if q.head != 0 {
+		reverse(q.items[:q.head])
+		reverse(q.items[q.head:])
+		reverse(q.items)
+		q.head = 0
+	}
+	return q.items
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+// SpanContext returns the span's identity; the zero SpanContext for a nil
+// span.
+func (s *Span) SpanContext() SpanContext {
+	if s == nil || s.sc == nil {
+		return SpanContext{}
+	}
+	return *s.sc
+}
+
+// IsRecordingEvents reports whether the span records data, that is, whether
+// it was sampled and has not ended. Use it to skip building costly
+// attributes for spans that would drop them.
+func (s *Span) IsRecordingEvents() bool {
+	return s != nil && s.rec != nil && !s.rec.ended.Load()
+}
+
+// lock locks the record and reports whether the span is still open; when it
+// returns false nothing is locked.
+func (s *Span) lock() (*spanRecord, bool) {
+	if s == nil || s.rec == nil {
+		return nil, false
+	}
+	r := s.rec
+	r.mu.Lock()
+	if r.ended.Load() {
+		r.mu.Unlock()
+		return nil, false
+	}
+	return r, true
+}
+
+// SetAttributes sets attributes on the span. A key the span already holds
+// gets the new value; a new key beyond the attribute limit is dropped and
+// counted, as is an attribute with an empty key. String values are cut to
+// the value length limit, if one is set. Values are kept as given: invalid
+// UTF-8 and NaN are stored unchanged and exporters sanitise them for their
+// wire format.
+func (s *Span) SetAttributes(attrs ...Attribute) {
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	r.setAttributes(attrs)
+	r.mu.Unlock()
+}
+
+func (r *spanRecord) setAttributes(attrs []Attribute) {
+	d := &r.data
+	max, vlen := r.limits.MaxAttributes, r.limits.MaxAttributeValueLength
+next:
+	for _, a := range attrs {
+		if a.Key == "" {
+			d.DroppedAttributeCount++
+			continue
+		}
+		a.Value = truncateValue(a.Value, vlen)
+		for i := range d.Attributes {
+			if d.Attributes[i].Key == a.Key {
+				d.Attributes[i].Value = a.Value
+				continue next
+			}
+		}
+		if len(d.Attributes) >= max {
+			d.DroppedAttributeCount++
+			continue
+		}
+		d.Attributes = append(d.Attributes, a)
+	}
+}
+
+// copyAttributes copies at most limit attributes with non-empty keys,
+// applying the value length limit.
+func copyAttributes(attrs []Attribute, limit, vlen int) []Attribute {
+	if len(attrs) == 0 || limit <= 0 {
+		return nil
+	}
+	out := make([]Attribute, 0, min(len(attrs), limit))
+	for _, a := range attrs {
+		if len(out) == limit {
+			break
+		}
+		if a.Key == "" {
+			continue
+		}
+		a.Value = truncateValue(a.Value, vlen)
+		out = append(out, a)
+	}
+	return out
+}
+
+// Annotate adds a timestamped message with optional attributes. Beyond the
+// annotation limit the oldest annotation is evicted and counted.
+func (s *Span) Annotate(msg string, attrs ...Attribute) {
+	if !s.IsRecordingEvents() {
+		return
+	}
+	s.annotate(time.Now(), msg, attrs)
+}
+
+func (s *Span) annotate(now time.Time, msg string, attrs []Attribute) {
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	l := r.limits
+	r.lists().annotations.add(Annotation{
+		Time:       now,
+		Message:    msg,
+		Attributes: copyAttributes(attrs, l.MaxAttributesPerAnnotation, l.MaxAttributeValueLength),
+	}, l.MaxAnnotations)
+	r.mu.Unlock()
+}
+
+// Annotatef adds a message formatted with fmt.Sprintf. The message is only
+// formatted when the span is recording.
+func (s *Span) Annotatef(format string, args ...any) {
+	if !s.IsRecordingEvents() {
+		return
+	}
+	s.annotate(time.Now(), fmt.Sprintf(format, args...), nil)
+}
+
+// AddMessageSendEvent records a sent message: its id within the RPC and its
+// size before and after compression (0 for "not compressed").
+func (s *Span) AddMessageSendEvent(messageID, uncompressedSize, compressedSize int64) {
+	s.addMessageEvent(MessageEventTypeSent, messageID, uncompressedSize, compressedSize)
+}
+
+// AddMessageReceiveEvent records a received message, as AddMessageSendEvent.
+func (s *Span) AddMessageReceiveEvent(messageID, uncompressedSize, compressedSize int64) {
+	s.addMessageEvent(MessageEventTypeRecv, messageID, uncompressedSize, compressedSize)
+}
+
+func (s *Span) addMessageEvent(typ MessageEventType, id, uncompressed, compressed int64) {
+	if !s.IsRecordingEvents() {
+		return
+	}
+	now := time.Now()
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	r.lists().messages.add(MessageEvent{
+		Time:             now,
+		EventType:        typ,
+		MessageID:        id,
+		UncompressedSize: uncompressed,
+		CompressedSize:   compressed,
+	}, r.limits.MaxMessageEvents)
+	r.mu.Unlock()
+}
+
+// AddLink links the span to another span. Beyond the link limit the oldest
+// link is evicted and counted. The link's attributes are copied.
+func (s *Span) AddLink(l Link) {
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	r.addLink(l)
+	r.mu.Unlock()
+}
+
+func (r *spanRecord) addLink(l Link) {
+	l.Attributes = copyAttributes(l.Attributes, r.limits.MaxAttributesPerLink, r.limits.MaxAttributeValueLength)
+	r.lists().links.add(l, r.limits.MaxLinks)
+}
+
+// SetStatus sets the span's status; the last call wins.
+func (s *Span) SetStatus(st Status) {
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	r.data.Status = st
+	r.mu.Unlock()
+}
+
+// SetName renames the span, for names known only after it started (an
+// HTTP route, for example). An empty name is kept as is.
+func (s *Span) SetName(name string) {
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	r.data.Name = name
+	r.mu.Unlock()
+}
+
+// StatusCodeUnknown is the canonical code (2, UNKNOWN) RecordError sets.
+const StatusCodeUnknown int32 = 2
+
+// RecordError records err as an "exception" annotation with the attributes
+// exception.type (the Go type, %T) and exception.message, and, unless the
+// span already has a non-OK status or WithoutErrorStatus is given, sets the
+// status to UNKNOWN with err's message. With WithStackTrace(true), or when
+// the tracer was built WithErrorStackTraces(true), the caller's stack is
+// captured into SpanData.StackTrace (the first recorded error's stack is
+// kept). A nil err does nothing.
+func (s *Span) RecordError(err error, opts ...ErrorOption) {
+	if err == nil || !s.IsRecordingEvents() {
+		return
+	}
+	now := time.Now()
+	var noStatus bool
+	stack := s.rec.tracer.errorStacks
+	for _, o := range opts {
+		if o.stack != 0 {
+			stack = o.stack > 0
+		}
+		noStatus = noStatus || o.noStatus
+	}
+	msg := err.Error()
+	var pcs []uintptr
+	if stack {
+		pcs = make([]uintptr, maxStackDepth)
+		pcs = pcs[:runtime.Callers(2, pcs)]
+	}
+	r, ok := s.lock()
+	if !ok {
+		return
+	}
+	l := r.limits
+	attrs := [2]Attribute{
+		StringAttribute("exception.type", fmt.Sprintf("%T", err)),
+		StringAttribute("exception.message", msg),
+	}
+	r.lists().annotations.add(Annotation{
+		Time:       now,
+		Message:    "exception",
+		Attributes: copyAttributes(attrs[:], l.MaxAttributesPerAnnotation, l.MaxAttributeValueLength),
+	}, l.MaxAnnotations)
+	if !noStatus && r.data.Status.Code == 0 {
+		r.data.Status = Status{Code: StatusCodeUnknown, Message: msg}
+	}
+	if pcs != nil && r.data.StackTrace == nil {
+		r.data.StackTrace = pcs
+	}
+	r.mu.Unlock()
+}
+
+// End ends the span and hands its SpanData to the tracer's span processors.
+// Only the first call has an effect; later calls, and calls on a span that
+// is not recording, return at once. End never blocks on export unless a
+// processor was configured to (WithSyncer, or WithBlocking).
+func (s *Span) End(opts ...EndOption) {
+	if s == nil || s.rec == nil || s.rec.ended.Load() {
+		return
+	}
+	var end time.Time
+	for _, o := range opts {
+		if !o.time.IsZero() {
+			end = o.time
+		}
+	}
+	if end.IsZero() {
+		end = time.Now()
+	}
+	r := s.rec
+	r.mu.Lock()
+	if r.ended.Load() {
+		r.mu.Unlock()
+		return
+	}
+	r.ended.Store(true)
+	d := &r.data
+	d.EndTime = end
+	if e := r.events; e != nil {
+		d.Annotations, d.DroppedAnnotationCount = e.annotations.ordered(), e.annotations.dropped
+		d.MessageEvents, d.DroppedMessageEventCount = e.messages.ordered(), e.messages.dropped
+		d.Links, d.DroppedLinkCount = e.links.ordered(), e.links.dropped
+	}
+	if len(d.Attributes) == 0 {
+		d.Attributes = nil // do not hand out the inline buffer's capacity
+	}
+	d.ChildSpanCount = int(r.childCount.Load())
+	r.mu.Unlock()
+	for _, p := range r.tracer.procs {
+		p.OnEnd(d)
+	}
+}
+
+// spanKey is the context key of the current span. Local spans and remote
+// span contexts share it, so the one set last wins.
+type spanKey struct{}
+
+// FromContext returns the span in ctx, or nil when there is none (a remote
+// span context stored with ContextWithRemoteSpanContext is not a span; read
+// it with SpanContextFromContext). A nil ctx has no span.
+func FromContext(ctx context.Context) *Span {
+	s := spanFromContext(ctx)
+	if s != nil && s.rec == nil && s.sc != nil && s.sc.Remote {
+		return nil
+	}
+	return s
+}
+
+func spanFromContext(ctx context.Context) *Span {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(spanKey{}).(*Span)
+	return s
+}
+
+// SpanContextFromContext returns the SpanContext of the span in ctx, or the
+// remote span context stored with ContextWithRemoteSpanContext, whichever
+// was set last; the zero SpanContext when there is neither.
+func SpanContextFromContext(ctx context.Context) SpanContext {
+	return spanFromContext(ctx).SpanContext()
+}
+
+// NewContext returns a copy of ctx carrying s as the current span. A nil s
+// hides any span in ctx, so spans started from the result are roots. A nil
+// ctx is treated as context.Background().
+func NewContext(ctx context.Context, s *Span) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &spanValueCtx{Context: ctx, span: s}
+}
+
+// ContextWithRemoteSpanContext returns a copy of ctx carrying sc, received
+// from another process, as the parent of the next span started from it.
+// Propagators and server interceptors call it. It hides any span already in
+// ctx; an invalid sc makes the next span a root.
+func ContextWithRemoteSpanContext(ctx context.Context, sc SpanContext) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	n := &remoteCtx{Context: ctx, sc: sc}
+	n.sc.Remote = true
+	n.span.sc = &n.sc
+	return n
+}
+
+type remoteCtx struct {
+	context.Context
+	span Span
+	sc   SpanContext
+}
+
+func (c *remoteCtx) Value(key any) any {
+	if _, ok := key.(spanKey); ok {
+		return &c.span
+	}
+	return c.Context.Value(key)
+}
+
+type spanValueCtx struct {
+	context.Context
+	span *Span
+}
+
+func (c *spanValueCtx) Value(key any) any {
+	if _, ok := key.(spanKey); ok {
+		return c.span
+	}
+	return c.Context.Value(key)
+}
+
+// Context nodes returned by Tracer.Start: the node and the span are one
+// allocation.
+
+type unsampledCtx struct {
+	context.Context
+	span Span
+	sc   SpanContext
+}
+
+func (c *unsampledCtx) Value(key any) any {
+	if _, ok := key.(spanKey); ok {
+		return &c.span
+	}
+	return c.Context.Value(key)
+}
+
+type sampledCtx struct {
+	context.Context
+	span Span
+	rec  spanRecord
+}
+
+func (c *sampledCtx) Value(key any) any {
+	if _, ok := key.(spanKey); ok {
+		return &c.span
+	}
+	return c.Context.Value(key)
+}
+
+// recordingSpan and plainSpan are the allocation units of StartSpan, which
+// has no context.
+type recordingSpan struct {
+	span Span
+	rec  spanRecord
+}
+
+type plainSpan struct {
+	span Span
+	sc   SpanContext
+}
