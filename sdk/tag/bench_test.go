@@ -47,7 +47,9 @@ func benchCtx(b *testing.B, n int) context.Context {
 	b.Helper()
 	muts := []tag.Mutator{tag.Upsert(benchMethod, "helloworld.Greeter/SayHello")}
 	for i := 1; i < n; i++ {
-		muts = append(muts, tag.Upsert(tag.MustNewKey(fmt.Sprintf("key_%02d", i)), "value"))
+		// Same length as benchMethod and sorted before it, so that a scan
+		// compares every key in full before finding benchMethod last.
+		muts = append(muts, tag.Upsert(tag.MustNewKey(fmt.Sprintf("grpc_client_key%03d", i)), "value"))
 	}
 	ctx, err := tag.New(context.Background(), muts...)
 	if err != nil {

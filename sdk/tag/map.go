@@ -77,7 +77,18 @@ func (m *Map) index(name string) (int, bool) {
 		}
 		return 0, false
 	}
-	return slices.BinarySearchFunc(m.tags, name, cmpTagName)
+	// A hand-written search: the generic one calls the comparison through
+	// a function value.
+	i, j := 0, len(m.tags)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if m.tags[h].Key.name < name {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	return i, i < len(m.tags) && m.tags[i].Key.name == name
 }
 
 func cmpTagName(t Tag, name string) int { return strings.Compare(t.Key.name, name) }
