@@ -76,26 +76,29 @@ func (p B3) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	if !sc.IsValid() {
 		return
 	}
-	sampled := byte('0')
-	if sc.IsSampled() {
-		sampled = '1'
-	}
 	if p.SingleHeader {
 		var buf [32 + 1 + 16 + 2]byte
 		encodeHex(buf[:32], sc.TraceID[:])
 		buf[32] = '-'
 		encodeHex(buf[33:49], sc.SpanID[:])
-		buf[49], buf[50] = '-', sampled
+		buf[49], buf[50] = '-', flagString(sc.IsSampled())[0]
 		setBytes(c, b3Key, buf[:])
 		return
 	}
-	var buf [32 + 16 + 1]byte
+	var buf [32 + 16]byte
 	encodeHex(buf[:32], sc.TraceID[:])
-	encodeHex(buf[32:48], sc.SpanID[:])
-	buf[48] = sampled
+	encodeHex(buf[32:], sc.SpanID[:])
 	setBytes(c, b3TraceIDKey, buf[:32])
-	setBytes(c, b3SpanIDKey, buf[32:48])
-	setBytes(c, b3SampledKey, buf[48:])
+	setBytes(c, b3SpanIDKey, buf[32:])
+	c.Set(b3SampledKey, flagString(sc.IsSampled()))
+}
+
+// flagString returns "1" or "0" without allocating.
+func flagString(on bool) string {
+	if on {
+		return "1"
+	}
+	return "0"
 }
 
 // Extract implements TextMapPropagator.

@@ -40,16 +40,12 @@ func (OCText) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	if !sc.IsValid() {
 		return
 	}
-	var buf [32 + 16 + 1]byte
+	var buf [32 + 16]byte
 	encodeHex(buf[:32], sc.TraceID[:])
-	encodeHex(buf[32:48], sc.SpanID[:])
-	buf[48] = '0'
-	if sc.IsSampled() {
-		buf[48] = '1'
-	}
+	encodeHex(buf[32:], sc.SpanID[:])
 	setBytes(c, ocTraceIDKey, buf[:32])
-	setBytes(c, ocSpanIDKey, buf[32:48])
-	setBytes(c, ocTraceOptionsKey, buf[48:])
+	setBytes(c, ocSpanIDKey, buf[32:])
+	c.Set(ocTraceOptionsKey, flagString(sc.IsSampled()))
 }
 
 // Extract implements TextMapPropagator.

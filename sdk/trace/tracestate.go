@@ -61,16 +61,6 @@ func (ts Tracestate) Len() int {
 // isOWS reports whether c is HTTP optional whitespace.
 func isOWS(c byte) bool { return c == ' ' || c == '\t' }
 
-func trimOWS(s string) string {
-	for len(s) > 0 && isOWS(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isOWS(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // validTracestateKey applies the Level 2 key grammar: a lowercase letter or
 // digit, then up to 255 of a-z 0-9 _ - * / @. It accepts every Level 1 key,
 // including multi-tenant keys such as "tenant@system".
