@@ -365,7 +365,7 @@ func New(ctx context.Context, muts ...Mutator) (context.Context, error) {
 	if err != nil || !changed {
 		return ctx, err
 	}
-	b := &mapCtxBox{ctx: mapCtx{Context: ctx}, m: Map{tags: tags}}
+	b := &mapCtxBox{ctx: mapCtx{Context: unwrap(ctx)}, m: Map{tags: tags}}
 	b.ctx.m = &b.m
 	return &b.ctx, nil
 }
@@ -377,7 +377,17 @@ func NewContext(ctx context.Context, m *Map) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return &mapCtx{Context: ctx, m: m}
+	return &mapCtx{Context: unwrap(ctx), m: m}
+}
+
+// unwrap skips ctx if it is itself a tag context: the child replaces its
+// only value, so wrapping its parent instead keeps chains of New calls from
+// lengthening every later context lookup.
+func unwrap(ctx context.Context) context.Context {
+	if c, ok := ctx.(*mapCtx); ok {
+		return c.Context
+	}
+	return ctx
 }
 
 // FromContext returns the tag map ctx carries, or nil (a valid empty Map)

@@ -427,3 +427,28 @@ func TestNewAllocations(t *testing.T) {
 		t.Errorf("New with 2 tags allocated %v times per run, want at most 2", allocs)
 	}
 }
+
+func TestNestedNewKeepsParentValues(t *testing.T) {
+	t.Parallel()
+	type k struct{}
+	base, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctx := context.WithValue(base, k{}, "v")
+	for i := range 5 {
+		var err error
+		ctx, err = tag.New(ctx, tag.Upsert(tag.MustNewKey(fmt.Sprintf("k%d", i)), "x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx = tag.NewContext(ctx, tag.FromContext(ctx))
+	}
+	if got := tag.FromContext(ctx).Len(); got != 5 {
+		t.Errorf("Len = %d, want 5", got)
+	}
+	if ctx.Value(k{}) != "v" {
+		t.Error("value below nested tag contexts lost")
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		t.Error("deadline below nested tag contexts lost")
+	}
+}
