@@ -146,7 +146,7 @@ type span struct {
 // repeats included, exceed MaxCombinedSize) or ErrTooManyTags.
 //
 // The result does not retain b. Decode allocates the result only: one string
-// holding the surviving keys and values, the tag slice and the Map.
+// holding the surviving keys and values, and the Map with its tags.
 func Decode(b []byte) (*Map, error) {
 	if len(b) == 0 {
 		return emptyMap, nil
@@ -214,12 +214,12 @@ func Decode(b []byte) (*Map, error) {
 		sb.Write(b[sp.value : sp.value+sp.valueLen])
 	}
 	str := sb.String()
-	tags := make([]Tag, n)
+	m := allocMap(n)
 	pos := 0
-	for i, sp := range spans[:n] {
+	for _, sp := range spans[:n] {
 		k, v := int(sp.keyLen), int(sp.valueLen)
-		tags[i] = Tag{Key: Key{name: str[pos : pos+k]}, Value: str[pos+k : pos+k+v], TTL: TTLUnlimited}
+		m.tags = append(m.tags, Tag{Key: Key{name: str[pos : pos+k]}, Value: str[pos+k : pos+k+v], TTL: TTLUnlimited})
 		pos += k + v
 	}
-	return &Map{tags: tags}, nil
+	return m, nil
 }

@@ -207,7 +207,8 @@ func TestDecodeAllocationBoundedByResult(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			const runs = 20
+			const runs = 200
+			_, _ = tag.Decode(tt.in) // warm up: stack growth, lazily built state
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			for range runs {
@@ -334,7 +335,7 @@ func TestCodecAllocations(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { _, _ = tag.Decode([]byte{0}) }); n != 0 {
 		t.Errorf("Decode of an empty map allocated %v times, want 0", n)
 	}
-	if n := testing.AllocsPerRun(100, func() { _, _ = tag.Decode(buf) }); n > 3 {
-		t.Errorf("Decode allocated %v times, want at most 3 (strings, tags, map)", n)
+	if n := testing.AllocsPerRun(100, func() { _, _ = tag.Decode(buf) }); n > 2 {
+		t.Errorf("Decode allocated %v times, want at most 2 (strings, map with tags)", n)
 	}
 }

@@ -88,6 +88,6 @@
 //     Received tags have TTLUnlimited.
 //
 // Decode never panics, does not retain its input, and allocates only the
-// result (at most three objects, bounded by the limits above) however long
+// result (at most two objects, bounded by the limits above) however long
 // the input is.
 package tag

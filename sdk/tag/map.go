@@ -33,7 +33,8 @@ func (t TTL) String() string {
 	}
 }
 
-// Tag is one key, its value and its TTL, as reported by Map.Lookup.
+// Tag is one key, its value and its TTL, as reported by Map.Lookup and
+// Map.Tags.
 type Tag struct {
 	Key   Key
 	Value string
@@ -77,21 +78,24 @@ func (m *Map) index(name string) (int, bool) {
 		}
 		return 0, false
 	}
-	// A hand-written search: the generic one calls the comparison through
-	// a function value.
-	i, j := 0, len(m.tags)
+	return search(m.tags, name)
+}
+
+// search finds name in tags sorted by key name: its index, or where to
+// insert it. It is written out because slices.BinarySearchFunc calls the
+// comparison through a function value.
+func search(tags []Tag, name string) (int, bool) {
+	i, j := 0, len(tags)
 	for i < j {
 		h := int(uint(i+j) >> 1)
-		if m.tags[h].Key.name < name {
+		if tags[h].Key.name < name {
 			i = h + 1
 		} else {
 			j = h
 		}
 	}
-	return i, i < len(m.tags) && m.tags[i].Key.name == name
+	return i, i < len(tags) && tags[i].Key.name == name
 }
-
-func cmpTagName(t Tag, name string) int { return strings.Compare(t.Key.name, name) }
 
 // Value returns the value held for k and whether k is present. It does not
 // allocate.
@@ -257,10 +261,46 @@ func (mu *Mutator) validate() error {
 	return nil
 }
 
-// apply returns parent's tags changed by muts, whether anything changed, or an
+// allocMap returns an empty Map with room for n tags. Small maps get their
+// tags in the same allocation as the Map.
+func allocMap(n int) *Map {
+	switch {
+	case n <= 1:
+		s := new(struct {
+			m Map
+			a [1]Tag
+		})
+		s.m.tags = s.a[:0]
+		return &s.m
+	case n <= 2:
+		s := new(struct {
+			m Map
+			a [2]Tag
+		})
+		s.m.tags = s.a[:0]
+		return &s.m
+	case n <= 4:
+		s := new(struct {
+			m Map
+			a [4]Tag
+		})
+		s.m.tags = s.a[:0]
+		return &s.m
+	case n <= 8:
+		s := new(struct {
+			m Map
+			a [8]Tag
+		})
+		s.m.tags = s.a[:0]
+		return &s.m
+	}
+	return &Map{tags: make([]Tag, 0, n)}
+}
+
+// apply returns parent with muts applied and whether anything changed, or an
 // error if any mutator is invalid or the result has more than MaxTags tags.
-// parent is never modified.
-func apply(parent *Map, muts []Mutator) ([]Tag, bool, error) {
+// parent is never modified; nothing is allocated unless something may change.
+func apply(parent *Map, muts []Mutator) (*Map, bool, error) {
 	grow := 0
 	for i := range muts {
 		if err := muts[i].validate(); err != nil {
@@ -270,21 +310,18 @@ func apply(parent *Map, muts []Mutator) ([]Tag, bool, error) {
 			grow++
 		}
 	}
-	n := parent.Len()
-	if grow == 0 && n == 0 {
+	if grow == 0 && parent.Len() == 0 {
 		return nil, false, nil
 	}
-	tags := make([]Tag, n, n+grow)
-	if n > 0 {
-		copy(tags, parent.tags)
-	}
+	m := allocMap(parent.Len() + grow)
+	tags := append(m.tags, parent.tagSlice()...)
 	changed := false
 	for i := range muts {
 		mu := &muts[i]
 		if mu.op == opNone {
 			continue
 		}
-		j, found := slices.BinarySearchFunc(tags, mu.key.name, cmpTagName)
+		j, found := search(tags, mu.key.name)
 		t := Tag{Key: mu.key, Value: mu.value, TTL: mu.ttl}
 		switch {
 		case mu.op == opDelete:
@@ -298,21 +335,22 @@ func apply(parent *Map, muts []Mutator) ([]Tag, bool, error) {
 				changed = true
 			}
 		case !found && mu.op != opUpdate:
-			tags = slices.Insert(tags, j, t)
+			tags = slices.Insert(tags, j, t) // within capacity: grow counted it
 			changed = true
 		}
 	}
 	if len(tags) > MaxTags {
 		return nil, false, fmt.Errorf("%w: %d, limit %d", ErrTooManyTags, len(tags), MaxTags)
 	}
-	return tags, changed, nil
+	m.tags = tags
+	return m, changed, nil
 }
 
 // With returns a new Map: m with muts applied in order. On error (an invalid
 // mutator or more than MaxTags tags) it returns m unchanged and the error;
 // nothing is applied partially. If nothing changes it returns m itself.
 func (m *Map) With(muts ...Mutator) (*Map, error) {
-	tags, changed, err := apply(m, muts)
+	out, changed, err := apply(m, muts)
 	if err != nil {
 		return m, err
 	}
@@ -322,7 +360,7 @@ func (m *Map) With(muts ...Mutator) (*Map, error) {
 		}
 		return m, nil
 	}
-	return &Map{tags: tags}, nil
+	return out, nil
 }
 
 // NewMap returns a Map holding the result of muts applied to an empty map.
@@ -333,8 +371,7 @@ func NewMap(muts ...Mutator) (*Map, error) {
 type ctxKey struct{}
 
 // mapCtx carries a *Map. It is its own context type rather than
-// context.WithValue so that New can allocate the context and the Map in one
-// object.
+// context.WithValue, whose interface value would cost one more allocation.
 type mapCtx struct {
 	context.Context
 	m *Map
@@ -347,11 +384,6 @@ func (c *mapCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-type mapCtxBox struct {
-	ctx mapCtx
-	m   Map
-}
-
 // New returns a child of ctx whose tag map is FromContext(ctx) with muts
 // applied in order. On error (an invalid mutator or more than MaxTags tags)
 // it returns ctx itself and the error; nothing is applied partially. If
@@ -361,13 +393,11 @@ func New(ctx context.Context, muts ...Mutator) (context.Context, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	tags, changed, err := apply(FromContext(ctx), muts)
+	m, changed, err := apply(FromContext(ctx), muts)
 	if err != nil || !changed {
 		return ctx, err
 	}
-	b := &mapCtxBox{ctx: mapCtx{Context: unwrap(ctx)}, m: Map{tags: tags}}
-	b.ctx.m = &b.m
-	return &b.ctx, nil
+	return &mapCtx{Context: unwrap(ctx), m: m}, nil
 }
 
 // NewContext returns a child of ctx carrying m, replacing any map ctx

@@ -422,9 +422,17 @@ func TestNewAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	// One object for the context and map header, one for the tags.
+	// One object for the context, one for the map with its tags.
 	if allocs > 2 {
 		t.Errorf("New with 2 tags allocated %v times per run, want at most 2", allocs)
+	}
+	m := tag.FromContext(ctx)
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, err := m.With(tag.Upsert(kA, "1"), tag.Upsert(kB, "2"), tag.Upsert(kC, "3")); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs > 1 {
+		t.Errorf("With of 3 tags allocated %v times per run, want 1", allocs)
 	}
 }
 
