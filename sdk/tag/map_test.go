@@ -317,8 +317,13 @@ func TestMapReadAccessors(t *testing.T) {
 	if !slices.Equal(keys, []string{"a=1"}) {
 		t.Errorf("All with break yielded %v", keys)
 	}
+	seen := 0
 	for range m.Tags() {
+		seen++
 		break
+	}
+	if seen != 1 {
+		t.Errorf("Tags with break yielded %d tags", seen)
 	}
 }
 
