@@ -170,8 +170,8 @@ type BatchSpanProcessor struct {
 	head  uint64
 	batch []*SpanData
 
-	drainLost atomic.Uint64
-	drainErr  error // written by the worker before done is closed
+	// Written by the worker, read by Shutdown after done is closed.
+	stopErrs []error // export errors after Shutdown began, exporter Shutdown error
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -398,8 +398,10 @@ func (p *BatchSpanProcessor) lostTotal() uint64 {
 }
 
 // ForceFlush exports every span queued before the call and returns the
-// exporter's errors, or ctx's error if ctx is done first (spans not yet
-// exported then stay queued). After Shutdown it returns nil.
+// exporter's errors, or ctx's error if ctx is done first. The exports it
+// runs use ctx, so an export cut short by ctx fails (and its spans count as
+// DroppedExportFailed); spans not reached stay queued. After Shutdown it
+// returns nil.
 func (p *BatchSpanProcessor) ForceFlush(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -464,6 +466,7 @@ func (p *BatchSpanProcessor) Shutdown(ctx context.Context) error {
 		if p.exp == nil {
 			return
 		}
+		lost0 := p.exportFailed.Load() + p.drainDropped.Load()
 		p.stopped.Store(true)
 		p.stopCh <- ctx
 		var timedOut bool
@@ -480,21 +483,32 @@ func (p *BatchSpanProcessor) Shutdown(ctx context.Context) error {
 			t.Stop()
 		}
 		p.cancelRun()
-		p.shutdownErr = p.shutdownResult(ctx, timedOut)
+		p.shutdownErr = p.shutdownResult(ctx, timedOut, lost0)
 	})
 	return p.shutdownErr
 }
 
-func (p *BatchSpanProcessor) shutdownResult(ctx context.Context, timedOut bool) error {
+// shutdownResult counts as undelivered every span whose export failed or
+// that was dropped after Shutdown began (lost0 is the loss count before),
+// plus, if the worker is still running, every span it still holds.
+func (p *BatchSpanProcessor) shutdownResult(ctx context.Context, timedOut bool, lost0 uint64) error {
+	n := p.exportFailed.Load() + p.drainDropped.Load() - lost0
 	if timedOut {
-		n := p.drainLost.Load() + p.admitted.Load()>>countShift
-		return &UndeliveredError{Count: n, Err: ctx.Err()}
+		return &UndeliveredError{Count: n + p.admitted.Load()>>countShift, Err: ctx.Err()}
 	}
-	if n := p.drainLost.Load(); n > 0 {
-		return &UndeliveredError{Count: n, Err: p.drainErr}
+	errs := p.stopErrs
+	if n > 0 && ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
 	}
-	if p.drainErr != nil {
-		return fmt.Errorf("trace: batch span processor: %w", p.drainErr)
+	err := errors.Join(errs...)
+	if n > 0 {
+		if err == nil {
+			err = errors.New("export failed")
+		}
+		return &UndeliveredError{Count: n, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("trace: batch span processor: %w", err)
 	}
 	return nil
 }
@@ -573,6 +587,9 @@ func (p *BatchSpanProcessor) export(ctx context.Context, bytes uint64) error {
 	} else {
 		p.exportFailed.Add(n)
 		p.loss.start("export failed", err, p.lostTotal(), n)
+		if p.stopped.Load() {
+			p.stopErrs = append(p.stopErrs, err)
+		}
 	}
 	p.release(n, bytes)
 	return err
@@ -605,8 +622,6 @@ func (p *BatchSpanProcessor) flush(ctx context.Context) error {
 // drain exports everything held until ctx is done, drops and counts what is
 // left, then shuts the exporter down.
 func (p *BatchSpanProcessor) drain(ctx context.Context) {
-	var errs []error
-	var lost uint64
 	for ctx.Err() == nil && p.admitted.Load()>>countShift != 0 {
 		bytes := p.collect(p.tail.Load(), true, ctx)
 		if len(p.batch) == 0 {
@@ -615,13 +630,9 @@ func (p *BatchSpanProcessor) drain(ctx context.Context) {
 			runtime.Gosched()
 			continue
 		}
-		n := uint64(len(p.batch))
-		if err := p.export(ctx, bytes); err != nil {
-			lost += n
-			errs = append(errs, err)
-		}
+		p.export(ctx, bytes)
 	}
-	if err := ctx.Err(); err != nil {
+	if ctx.Err() != nil {
 		for {
 			bytes := p.collect(p.tail.Load(), false, ctx)
 			if len(p.batch) == 0 {
@@ -629,16 +640,10 @@ func (p *BatchSpanProcessor) drain(ctx context.Context) {
 			}
 			n := uint64(len(p.batch))
 			p.drainDropped.Add(n)
-			lost += n
 			p.release(n, bytes)
-		}
-		if lost > 0 {
-			errs = append(errs, err)
 		}
 	}
 	if err := p.exp.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("exporter shutdown: %w", err))
+		p.stopErrs = append(p.stopErrs, fmt.Errorf("exporter shutdown: %w", err))
 	}
-	p.drainErr = errors.Join(errs...)
-	p.drainLost.Store(lost)
 }

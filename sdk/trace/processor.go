@@ -17,8 +17,9 @@ import (
 //     span, possibly from many goroutines at once; they must be safe for
 //     concurrent use and should not block, since they are on the
 //     application's hot path. They are only called for sampled spans.
-//   - OnStart receives the new span's context and the live span; it may set
-//     attributes on it.
+//   - OnStart receives the context the span was started from (its parent's;
+//     context.Background() for StartSpan) and the live span, on which it may
+//     set attributes.
 //   - OnEnd receives the span's final SpanData, which is immutable and may
 //     be kept (it is never reused by the tracer).
 //   - ForceFlush exports everything received before the call and returns
@@ -54,11 +55,32 @@ type SimpleSpanProcessor struct {
 	shutdownErr  error
 }
 
+// SimpleOption configures NewSimpleSpanProcessor.
+type SimpleOption interface {
+	applySimple(*SimpleSpanProcessor)
+}
+
+type simpleOption func(*SimpleSpanProcessor)
+
+func (f simpleOption) applySimple(p *SimpleSpanProcessor) { f(p) }
+
+// WithSimpleLogger sets the logger for the loss warnings (default
+// slog.Default()).
+func WithSimpleLogger(l *slog.Logger) SimpleOption {
+	return simpleOption(func(p *SimpleSpanProcessor) { p.loss.logger = l })
+}
+
 // NewSimpleSpanProcessor returns a processor exporting each span to e as it
-// ends. Failed exports are counted and logged (once when failures start and
-// once when they stop) through slog.Default().
-func NewSimpleSpanProcessor(e SpanExporter) *SimpleSpanProcessor {
-	return &SimpleSpanProcessor{exp: e, loss: lossReporter{processor: "simple"}}
+// ends. Failed exports are counted and logged once when failures start and
+// once when they stop. A nil e gives a processor that ignores spans.
+func NewSimpleSpanProcessor(e SpanExporter, opts ...SimpleOption) *SimpleSpanProcessor {
+	p := &SimpleSpanProcessor{exp: e, loss: lossReporter{processor: "simple"}}
+	for _, o := range opts {
+		if o != nil {
+			o.applySimple(p)
+		}
+	}
+	return p
 }
 
 // OnStart does nothing.

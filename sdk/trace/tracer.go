@@ -219,7 +219,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	n.span.sc = &n.rec.data.SpanContext
 	t.initRecord(&n.rec, parent, &c, sc, name)
 	for _, p := range t.procs {
-		p.OnStart(n, &n.span)
+		p.OnStart(ctx, &n.span)
 	}
 	return n, &n.span
 }
@@ -246,11 +246,8 @@ func (t *Tracer) StartSpan(parent *Span, name string, opts ...StartOption) *Span
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
 	t.initRecord(&n.rec, parent, &c, sc, name)
-	if len(t.procs) != 0 {
-		ctx := NewContext(context.Background(), &n.span)
-		for _, p := range t.procs {
-			p.OnStart(ctx, &n.span)
-		}
+	for _, p := range t.procs {
+		p.OnStart(context.Background(), &n.span)
 	}
 	return &n.span
 }
