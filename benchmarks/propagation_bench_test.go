@@ -21,6 +21,9 @@ var (
 	propSpanID  = [8]byte{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
 )
 
+// propBinarySink keeps opencensus-go's encoding alive past the call.
+var propBinarySink []byte
+
 const propTraceparent = "00-4bf92f3577b34da6a3ce929d000e4736-00f067aa0ba902b7-01"
 
 func gcContext() trace.SpanContext {
@@ -54,9 +57,9 @@ func BenchmarkBinaryEncode(b *testing.B) {
 		sc := ocContext()
 		b.ReportAllocs()
 		for b.Loop() {
-			if len(ocbinary.Binary(sc)) != 29 {
-				b.Fatal("bad encoding")
-			}
+			// Kept, as a caller putting it into metadata would, so the
+			// slice cannot live on the stack.
+			propBinarySink = ocbinary.Binary(sc)
 		}
 	})
 }
