@@ -258,7 +258,8 @@ func (ts Tracestate) Get(key string) (string, bool) {
 // as the recommendation requires for new and updated keys. An existing member
 // with the same key is removed; if the list would then exceed 32 members, the
 // right-most member is dropped. An invalid key or value returns ts unchanged
-// and an error.
+// and an error. Insert does not apply the 512-character truncation of
+// ParseTracestate: a list this process builds is sent whole.
 func (ts Tracestate) Insert(key, value string) (Tracestate, error) {
 	if !validTracestateKey(key) {
 		return ts, ErrTracestateKey
