@@ -70,8 +70,10 @@
 //
 // # Performance
 //
-// Decoding allocates nothing. Encoding into a caller's buffer (PutBinary,
-// AppendBinary, AppendTraceparent) allocates nothing; Inject into
-// HeaderCarrier or MetadataCarrier costs one allocation per header written,
-// holding both the value and its one-element slice.
+// Decoding allocates nothing, except to rebuild a tracestate that arrives
+// split over several headers or not in canonical form. Encoding into a
+// caller's buffer (PutBinary, AppendBinary, AppendTraceparent) allocates
+// nothing; Inject into HeaderCarrier or MetadataCarrier costs at most one
+// allocation per header written, holding both the value and its
+// one-element slice. The allocation budgets are checked by tests.
 package propagation
