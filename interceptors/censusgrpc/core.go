@@ -1,0 +1,392 @@
+package censusgrpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gocensus/gocensus/propagation"
+	"github.com/gocensus/gocensus/sdk/tag"
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+// Metadata keys of the W3C format; gRPC metadata keys are lowercase.
+const (
+	traceparentKey = "traceparent"
+	tracestateKey  = "tracestate"
+)
+
+// Bounds on incoming values beyond which they are refused unread: no valid
+// encoding comes near them, and a hostile peer must not make a server parse
+// or keep arbitrary amounts of header.
+const (
+	maxBinaryLen      = 128
+	maxTraceparentLen = 512
+	maxTracestateLen  = 8192
+)
+
+// clientKey and serverKey mark a context as carrying the call of one side,
+// so that a second instrumentation of the same RPC (interceptor plus stats
+// handler, or an interceptor chained twice) steps aside.
+type (
+	clientKey struct{}
+	serverKey struct{}
+)
+
+// call is the per-RPC state machine shared by the interceptors and the stats
+// handlers: begin (startClient/startServer), any number of sent and received
+// messages (possibly from two goroutines at once, as gRPC allows one sender
+// and one receiver), then exactly one end, whichever path gets there first.
+type call struct {
+	cfg        *config
+	span       *trace.Span
+	fullMethod string
+	name       string
+	start      time.Time
+	client     bool
+	recording  bool // span sampled at start
+	needSize   bool // message sizes are used (events or stats)
+	byHandler  bool
+	peer       atomic.Pointer[peer.Peer]
+
+	ended                atomic.Bool
+	sentMsgs, recvMsgs   atomic.Int64
+	sentBytes, recvBytes atomic.Int64
+	segMu                sync.Mutex
+	seg                  *trace.Span
+	segCount             int64
+	segStart             time.Time
+}
+
+// startClient begins a client call. It returns a nil call when the RPC is
+// not to be instrumented here (excluded, or already instrumented), in which
+// case the returned context is still the one to use.
+func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.Context, *call) {
+	if c, ok := ctx.Value(clientKey{}).(*call); ok && c.fullMethod == fullMethod && !c.ended.Load() {
+		return ctx, nil
+	}
+	if cfg.exclude.Match(fullMethod) {
+		return cfg.inject(ctx, trace.SpanContextFromContext(ctx)), nil
+	}
+	t := cfg.tracerOrDefault()
+	name := cfg.spanName(fullMethod)
+	ctx, span := t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	c := &call{cfg: cfg, span: span, fullMethod: fullMethod, name: name, client: true}
+	c.begin()
+	ctx = context.WithValue(ctx, clientKey{}, c)
+	return cfg.inject(ctx, span.SpanContext()), c
+}
+
+// startServer begins a server call; see startClient for the nil call.
+func (cfg *config) startServer(ctx context.Context, fullMethod string) (context.Context, *call) {
+	if c, ok := ctx.Value(serverKey{}).(*call); ok && c.fullMethod == fullMethod && !c.ended.Load() {
+		return ctx, nil
+	}
+	sc := cfg.extract(ctx)
+	if cfg.tags {
+		ctx = cfg.extractTags(ctx)
+	}
+	if cfg.exclude.Match(fullMethod) {
+		if sc.IsValid() {
+			ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+		}
+		return ctx, nil
+	}
+	t := cfg.tracerOrDefault()
+	name := cfg.spanName(fullMethod)
+	var span *trace.Span
+	if sc.IsValid() && cfg.isPublic(ctx, fullMethod) {
+		ctx, span = t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
+			trace.WithLinks(trace.Link{TraceID: sc.TraceID, SpanID: sc.SpanID, Type: trace.LinkTypeChild, Tracestate: sc.Tracestate}))
+	} else {
+		ctx, span = t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
+	}
+	c := &call{cfg: cfg, span: span, fullMethod: fullMethod, name: name}
+	c.begin()
+	if c.recording {
+		if p, ok := peer.FromContext(ctx); ok {
+			c.peer.Store(p)
+		}
+	}
+	return context.WithValue(ctx, serverKey{}, c), c
+}
+
+// begin sets what the rest of the call needs from the configuration.
+func (c *call) begin() {
+	c.recording = c.span.IsRecordingEvents()
+	c.needSize = c.cfg.stats || (c.recording && c.cfg.msgEvents)
+	if c.cfg.stats {
+		c.start = time.Now()
+	}
+	if c.recording {
+		attrs := make([]trace.Attribute, 0, 1+len(c.cfg.attrs))
+		attrs = append(attrs, trace.StringAttribute("grpc.method", strings.TrimPrefix(c.fullMethod, "/")))
+		attrs = append(attrs, c.cfg.attrs...)
+		c.span.SetAttributes(attrs...)
+	}
+}
+
+// sentMsg and recvMsg record one message the interceptors saw.
+func (c *call) sentMsg(m any) {
+	var n int64
+	if c.needSize {
+		n = msgSize(m)
+	}
+	c.sent(n, 0)
+}
+
+func (c *call) recvMsg(m any) {
+	var n int64
+	if c.needSize {
+		n = msgSize(m)
+	}
+	c.received(n, 0)
+}
+
+// sent records a sent message of n bytes (wire bytes after compression, 0
+// when unknown or uncompressed).
+func (c *call) sent(n, wire int64) {
+	id := c.sentMsgs.Add(1)
+	c.sentBytes.Add(n)
+	if c.recording && c.cfg.msgEvents {
+		c.eventSpan().AddMessageSendEvent(id, n, wire)
+	}
+}
+
+func (c *call) received(n, wire int64) {
+	id := c.recvMsgs.Add(1)
+	c.recvBytes.Add(n)
+	if c.recording && c.cfg.msgEvents {
+		c.eventSpan().AddMessageReceiveEvent(id, n, wire)
+	}
+}
+
+// eventSpan returns the span message events go to: the RPC span, or with
+// stream segments the current segment, rotated when full or old.
+func (c *call) eventSpan() *trace.Span {
+	cfg := c.cfg
+	if cfg.segMsgs == 0 && cfg.segEvery == 0 {
+		return c.span
+	}
+	c.segMu.Lock()
+	defer c.segMu.Unlock()
+	if c.ended.Load() {
+		return c.span
+	}
+	var now time.Time
+	if cfg.segEvery > 0 {
+		now = time.Now()
+	}
+	if c.seg != nil && ((cfg.segMsgs > 0 && c.segCount >= cfg.segMsgs) || (cfg.segEvery > 0 && now.Sub(c.segStart) >= cfg.segEvery)) {
+		c.seg.End()
+		c.seg = nil
+	}
+	if c.seg == nil {
+		c.seg = cfg.tracerOrDefault().StartSpan(c.span, c.name+"/segment", trace.WithSpanKind(trace.SpanKindInternal))
+		c.segCount, c.segStart = 0, now
+	}
+	c.segCount++
+	return c.seg
+}
+
+// end finishes the call: status, span end, stats. Only the first call has an
+// effect, so every path (handler return, EOF, error, cancel, OnFinish,
+// stats.End) may call it.
+func (c *call) end(err error, latency time.Duration) {
+	if !c.ended.CompareAndSwap(false, true) {
+		return
+	}
+	code, msg := statusOf(err)
+	if c.recording {
+		if code != codes.OK {
+			c.span.SetStatus(trace.Status{Code: int32(code), Message: msg})
+		}
+		if p := c.peer.Load(); p != nil && p.Addr != nil {
+			c.span.SetAttributes(trace.StringAttribute("peer.address", p.Addr.String()))
+		}
+	}
+	c.segMu.Lock()
+	if c.seg != nil {
+		c.seg.End()
+		c.seg = nil
+	}
+	c.segMu.Unlock()
+	c.span.End()
+	_ = latency
+}
+
+// since returns the time since the call began, or 0 when nobody needs it.
+func (c *call) since() time.Duration {
+	if c.start.IsZero() {
+		return 0
+	}
+	return time.Since(c.start)
+}
+
+// statusOf maps an RPC's error to a canonical code and message. gRPC status
+// errors keep their code; context errors become CANCELLED or
+// DEADLINE_EXCEEDED; any other error is UNKNOWN, which is also the code
+// grpc-go sends a client when a handler returns such an error, so client
+// and server spans agree (opencensus-go uses INTERNAL here).
+func statusOf(err error) (codes.Code, string) {
+	if err == nil {
+		return codes.OK, ""
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Code(), s.Message()
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return codes.Canceled, err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return codes.DeadlineExceeded, err.Error()
+	}
+	return codes.Unknown, err.Error()
+}
+
+// msgSize is the encoded size of a protobuf message, 0 for anything else.
+func msgSize(m any) int64 {
+	if pm, ok := m.(proto.Message); ok {
+		return int64(proto.Size(pm))
+	}
+	return 0
+}
+
+// inject adds the configured trace context formats (and tags) for sc to the
+// outgoing metadata of ctx, in one metadata append.
+func (cfg *config) inject(ctx context.Context, sc trace.SpanContext) context.Context {
+	var kv [8]string
+	n := 0
+	if sc.IsValid() {
+		if cfg.injectBinary {
+			var b [propagation.BinaryLen]byte
+			propagation.PutBinary(&b, sc)
+			kv[n], kv[n+1] = propagation.BinaryKey, string(b[:])
+			n += 2
+		}
+		if cfg.injectW3C {
+			var b [55]byte
+			kv[n], kv[n+1] = traceparentKey, string(propagation.AppendTraceparent(b[:0], sc))
+			n += 2
+			if ts := sc.Tracestate.String(); ts != "" {
+				kv[n], kv[n+1] = tracestateKey, ts
+				n += 2
+			}
+		}
+	}
+	if cfg.tags {
+		if m := tag.FromContext(ctx); m != nil {
+			var buf [256]byte
+			if b, err := tag.AppendBinary(buf[:0], m); err == nil && len(b) > 1 {
+				kv[n], kv[n+1] = tag.GRPCMetadataKey, string(b)
+				n += 2
+			}
+		}
+	}
+	if n == 0 {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, kv[:n]...)
+}
+
+// extract returns the first valid span context found in the incoming
+// metadata, trying the formats in the configured order. Malformed values are
+// skipped (and reported, rate-limited); the zero SpanContext means "start a
+// new trace".
+func (cfg *config) extract(ctx context.Context) trace.SpanContext {
+	for _, f := range cfg.formats {
+		switch f {
+		case FormatBinary:
+			v := metadata.ValueFromIncomingContext(ctx, propagation.BinaryKey)
+			if len(v) == 0 {
+				continue
+			}
+			if len(v[0]) > maxBinaryLen {
+				cfg.badInput(propagation.BinaryKey, errOversized)
+				continue
+			}
+			sc, err := propagation.FromBinary([]byte(v[0]))
+			if err != nil {
+				cfg.badInput(propagation.BinaryKey, err)
+				continue
+			}
+			return sc
+		case FormatTraceContext:
+			v := metadata.ValueFromIncomingContext(ctx, traceparentKey)
+			if len(v) == 0 {
+				continue
+			}
+			if len(v) > 1 {
+				cfg.badInput(traceparentKey, propagation.ErrTraceparentDuplicate)
+				continue
+			}
+			if len(v[0]) > maxTraceparentLen {
+				cfg.badInput(traceparentKey, errOversized)
+				continue
+			}
+			sc, err := propagation.ParseTraceparent(v[0])
+			if err != nil {
+				cfg.badInput(traceparentKey, err)
+				continue
+			}
+			if ts := metadata.ValueFromIncomingContext(ctx, tracestateKey); len(ts) > 0 {
+				joined := strings.Join(ts, ",")
+				if len(joined) <= maxTracestateLen {
+					if st, err := trace.ParseTracestate(joined); err == nil {
+						sc.Tracestate = st
+					}
+				}
+			}
+			return sc
+		}
+	}
+	return trace.SpanContext{}
+}
+
+// extractTags puts the tags of an incoming grpc-tags-bin entry into ctx,
+// merged over (replacing) any tag map already there.
+func (cfg *config) extractTags(ctx context.Context) context.Context {
+	v := metadata.ValueFromIncomingContext(ctx, tag.GRPCMetadataKey)
+	if len(v) == 0 {
+		return ctx
+	}
+	m, err := tag.Decode([]byte(v[0]))
+	if err != nil {
+		cfg.badInput(tag.GRPCMetadataKey, err)
+		return ctx
+	}
+	return tag.NewContext(ctx, m)
+}
+
+var errOversized = errors.New("censusgrpc: value too long")
+
+// badInput reports malformed incoming context at debug level, at most once
+// a minute per configuration, so a misbehaving peer cannot flood the logs.
+func (cfg *config) badInput(key string, err error) {
+	if cfg.limiter.allow() {
+		cfg.log().Debug("censusgrpc: ignoring malformed incoming metadata; starting a new trace",
+			slog.String("key", key), slog.Any("error", err))
+	}
+}
+
+// logLimiter lets one event through per minute.
+type logLimiter struct{ last atomic.Int64 }
+
+func (l *logLimiter) allow() bool {
+	now := time.Now().UnixNano()
+	last := l.last.Load()
+	if last != 0 && now-last < int64(time.Minute) {
+		return false
+	}
+	return l.last.CompareAndSwap(last, now)
+}
