@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/gocensus/gocensus/sdk/trace"
@@ -14,7 +15,8 @@ func (discard) ExportSpans(context.Context, []*trace.SpanData) error { return ni
 func (discard) Shutdown(context.Context) error                       { return nil }
 
 func newBenchTracer(b *testing.B, s trace.Sampler) *trace.Tracer {
-	tr := trace.NewTracer(trace.WithSampler(s), trace.WithBatcher(discard{}))
+	tr := trace.NewTracer(trace.WithSampler(s),
+		trace.WithBatcher(discard{}, trace.WithLogger(slog.New(slog.DiscardHandler))))
 	b.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	return tr
 }

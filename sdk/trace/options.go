@@ -31,13 +31,13 @@ type StartOption struct {
 	parent   SpanContext
 }
 
-// startConfig is the result of applying StartOptions.
+// startConfig is the result of applying StartOptions. Attributes and links
+// are read from the options where they are needed, so that no pointer to the
+// caller's arguments flows towards an interface call and the arguments can
+// stay on the caller's stack.
 type startConfig struct {
 	kind         SpanKind
-	attrs        []Attribute
-	attrs2       [][]Attribute // further WithAttributes options, rare
-	links        []Link
-	links2       [][]Link
+	hasAttrs     bool
 	startTime    time.Time
 	sampler      Sampler
 	remoteParent SpanContext
@@ -45,24 +45,17 @@ type startConfig struct {
 	newRoot      bool
 }
 
-func (c *startConfig) apply(opts []StartOption) {
+// newStartConfig applies opts. It returns the config by value: assigning
+// through a pointer would make escape analysis move the caller's option
+// arguments to the heap.
+func newStartConfig(opts []StartOption) (c startConfig) {
 	for i := range opts {
 		o := &opts[i]
 		switch o.kind {
 		case startKindSpanKind:
 			c.kind = o.spanKind
 		case startKindAttributes:
-			if c.attrs == nil {
-				c.attrs = o.attrs
-			} else {
-				c.attrs2 = append(c.attrs2, o.attrs)
-			}
-		case startKindLinks:
-			if c.links == nil {
-				c.links = o.links
-			} else {
-				c.links2 = append(c.links2, o.links)
-			}
+			c.hasAttrs = c.hasAttrs || len(o.attrs) > 0
 		case startKindStartTime:
 			c.startTime = o.time
 		case startKindSampler:
@@ -74,6 +67,7 @@ func (c *startConfig) apply(opts []StartOption) {
 			c.newRoot = true
 		}
 	}
+	return c
 }
 
 // WithSpanKind sets the span's kind (default SpanKindUnspecified).

@@ -168,14 +168,18 @@ func TestSamplerDescriptions(t *testing.T) {
 
 func BenchmarkSamplers(b *testing.B) {
 	p := trace.SamplingParameters{TraceID: trace.TraceID{1, 2, 3}, Name: "op"}
-	for _, s := range []trace.Sampler{
-		trace.AlwaysSample(),
-		trace.NeverSample(),
-		trace.ProbabilitySampler(1e-4),
-		trace.ParentBased(trace.ProbabilitySampler(0.5)),
-		trace.RateLimitingSampler(1e9),
+	for _, bc := range []struct {
+		name string
+		s    trace.Sampler
+	}{
+		{"AlwaysSample", trace.AlwaysSample()},
+		{"NeverSample", trace.NeverSample()},
+		{"ProbabilitySampler", trace.ProbabilitySampler(1e-4)},
+		{"ParentBased", trace.ParentBased(trace.ProbabilitySampler(0.5))},
+		{"RateLimitingSampler", trace.RateLimitingSampler(1e9)},
 	} {
-		b.Run(s.Description(), func(b *testing.B) {
+		s := bc.s
+		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s.ShouldSample(p)

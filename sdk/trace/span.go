@@ -10,8 +10,10 @@ import (
 )
 
 // inlineAttributes is how many attributes a span holds before its attribute
-// slice moves to the heap. Most RPC spans carry fewer.
-const inlineAttributes = 6
+// slice moves to the heap. Two keep a sampled span's single allocation at
+// 512 bytes, the largest size class the runtime serves without a per-object
+// type header; more attributes cost one growing allocation.
+const inlineAttributes = 2
 
 // maxStackDepth bounds the stack RecordError captures.
 const maxStackDepth = 32
@@ -54,6 +56,17 @@ func (r *spanRecord) lists() *spanEvents {
 		r.events = new(spanEvents)
 	}
 	return r.events
+}
+
+// now returns the current time as the start time plus the monotonic time
+// elapsed since: one clock read instead of time.Now's two, and event times
+// that never run backwards within a span. When the start time has no
+// monotonic reading (WithStartTime), time.Since falls back to the wall clock.
+// StartTime is written before the span is shared and never changes, so no
+// lock is needed.
+func (r *spanRecord) now() time.Time {
+	start := r.data.StartTime
+	return start.Add(time.Since(start))
 }
 
 // evictQueue keeps the newest limit entries, in a ring once full.
@@ -192,7 +205,7 @@ func (s *Span) Annotate(msg string, attrs ...Attribute) {
 	if !s.IsRecordingEvents() {
 		return
 	}
-	s.annotate(time.Now(), msg, attrs)
+	s.annotate(s.rec.now(), msg, attrs)
 }
 
 func (s *Span) annotate(now time.Time, msg string, attrs []Attribute) {
@@ -215,7 +228,7 @@ func (s *Span) Annotatef(format string, args ...any) {
 	if !s.IsRecordingEvents() {
 		return
 	}
-	s.annotate(time.Now(), fmt.Sprintf(format, args...), nil)
+	s.annotate(s.rec.now(), fmt.Sprintf(format, args...), nil)
 }
 
 // AddMessageSendEvent records a sent message: its id within the RPC and its
@@ -233,7 +246,7 @@ func (s *Span) addMessageEvent(typ MessageEventType, id, uncompressed, compresse
 	if !s.IsRecordingEvents() {
 		return
 	}
-	now := time.Now()
+	now := s.rec.now()
 	r, ok := s.lock()
 	if !ok {
 		return
@@ -299,7 +312,7 @@ func (s *Span) RecordError(err error, opts ...ErrorOption) {
 	if err == nil || !s.IsRecordingEvents() {
 		return
 	}
-	now := time.Now()
+	now := s.rec.now()
 	var noStatus bool
 	stack := s.rec.tracer.errorStacks
 	for _, o := range opts {
@@ -352,7 +365,7 @@ func (s *Span) End(opts ...EndOption) {
 		}
 	}
 	if end.IsZero() {
-		end = time.Now()
+		end = s.rec.now()
 	}
 	r := s.rec
 	r.mu.Lock()

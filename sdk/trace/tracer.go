@@ -200,15 +200,12 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var c startConfig
-	if len(opts) != 0 {
-		c.apply(opts)
-	}
+	c := newStartConfig(opts)
 	var parent *Span
 	if !c.newRoot && !c.hasRemote {
 		parent = spanFromContext(ctx)
 	}
-	sc, recording := t.decide(parent, &c, name)
+	sc, recording := t.decide(parent, &c, opts, name)
 	if !recording {
 		n := &unsampledCtx{Context: ctx, sc: sc}
 		n.span.sc = &n.sc
@@ -217,7 +214,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	n := &sampledCtx{Context: ctx}
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
-	t.initRecord(&n.rec, parent, &c, sc, name)
+	t.initRecord(&n.rec, parent, &c, opts, sc, name)
 	for _, p := range t.procs {
 		p.OnStart(ctx, &n.span)
 	}
@@ -229,14 +226,11 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 // where spans do not follow call nesting, for example a span per message in
 // a stream; put the span in a context with NewContext if needed.
 func (t *Tracer) StartSpan(parent *Span, name string, opts ...StartOption) *Span {
-	var c startConfig
-	if len(opts) != 0 {
-		c.apply(opts)
-	}
+	c := newStartConfig(opts)
 	if c.newRoot || c.hasRemote {
 		parent = nil
 	}
-	sc, recording := t.decide(parent, &c, name)
+	sc, recording := t.decide(parent, &c, opts, name)
 	if !recording {
 		n := &plainSpan{sc: sc}
 		n.span.sc = &n.sc
@@ -245,7 +239,7 @@ func (t *Tracer) StartSpan(parent *Span, name string, opts ...StartOption) *Span
 	n := &recordingSpan{}
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
-	t.initRecord(&n.rec, parent, &c, sc, name)
+	t.initRecord(&n.rec, parent, &c, opts, sc, name)
 	for _, p := range t.procs {
 		p.OnStart(context.Background(), &n.span)
 	}
@@ -253,7 +247,7 @@ func (t *Tracer) StartSpan(parent *Span, name string, opts ...StartOption) *Span
 }
 
 // decide makes the new span's SpanContext and reports whether it records.
-func (t *Tracer) decide(parent *Span, c *startConfig, name string) (SpanContext, bool) {
+func (t *Tracer) decide(parent *Span, c *startConfig, opts []StartOption, name string) (SpanContext, bool) {
 	var psc SpanContext
 	switch {
 	case c.newRoot:
@@ -290,21 +284,24 @@ func (t *Tracer) decide(parent *Span, c *startConfig, name string) (SpanContext,
 		if s == nil {
 			s = t.Sampler()
 		}
-		sampled = s.ShouldSample(SamplingParameters{
+		p := SamplingParameters{
 			ParentContext:   psc,
 			HasRemoteParent: hasParent && psc.Remote,
 			TraceID:         sc.TraceID,
 			SpanID:          sc.SpanID,
 			Name:            name,
 			Kind:            c.kind,
-			Attributes:      c.attrs,
-		}).Sample
+		}
+		if c.hasAttrs {
+			p.Attributes = startAttributes(opts)
+		}
+		sampled = s.ShouldSample(p).Sample
 	}
 	sc.TraceOptions = sc.TraceOptions.WithSampled(sampled)
 	return sc, sampled && !t.stopped.Load()
 }
 
-func (t *Tracer) initRecord(r *spanRecord, parent *Span, c *startConfig, sc SpanContext, name string) {
+func (t *Tracer) initRecord(r *spanRecord, parent *Span, c *startConfig, opts []StartOption, sc SpanContext, name string) {
 	r.limits = t.currentLimits()
 	r.tracer = t
 	d := &r.data
@@ -332,20 +329,29 @@ func (t *Tracer) initRecord(r *spanRecord, parent *Span, c *startConfig, sc Span
 	}
 	d.Resource = t.resource
 	d.Attributes = r.attrBuf[:0]
-	if c.attrs != nil {
-		r.setAttributes(c.attrs)
-		for _, a := range c.attrs2 {
-			r.setAttributes(a)
+	for i := range opts {
+		switch o := &opts[i]; o.kind {
+		case startKindAttributes:
+			r.setAttributes(o.attrs)
+		case startKindLinks:
+			for _, l := range o.links {
+				r.addLink(l)
+			}
 		}
 	}
-	for _, l := range c.links {
-		r.addLink(l)
-	}
-	for _, ls := range c.links2 {
-		for _, l := range ls {
-			r.addLink(l)
+}
+
+// startAttributes copies the attributes of all WithAttributes options for a
+// sampler. The copy keeps the caller's arguments from escaping to the heap
+// through the Sampler interface on the common path where no sampler runs.
+func startAttributes(opts []StartOption) []Attribute {
+	var out []Attribute
+	for i := range opts {
+		if opts[i].kind == startKindAttributes {
+			out = append(out, opts[i].attrs...)
 		}
 	}
+	return out
 }
 
 // ForceFlush asks every processor to export what it holds, within ctx's
