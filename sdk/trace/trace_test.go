@@ -334,17 +334,17 @@ func TestNilContext(t *testing.T) {
 	t.Parallel()
 	tr, exp := newTestTracer(t)
 	//lint:ignore SA1012 a nil context is tested on purpose
-	ctx, s := tr.Start(nil, "nil ctx") //nolint:staticcheck
+	ctx, s := tr.Start(nil, "nil ctx")
 	if ctx == nil || trace.FromContext(ctx) != s {
 		t.Fatal("Start(nil) did not return a usable context")
 	}
 	s.End()
 	//lint:ignore SA1012 a nil context is tested on purpose
-	if trace.FromContext(nil) != nil || trace.SpanContextFromContext(nil).IsValid() { //nolint:staticcheck
+	if trace.FromContext(nil) != nil || trace.SpanContextFromContext(nil).IsValid() {
 		t.Error("nil context has a span")
 	}
 	//lint:ignore SA1012 a nil context is tested on purpose
-	if trace.NewContext(nil, s) == nil || trace.ContextWithRemoteSpanContext(nil, s.SpanContext()) == nil { //nolint:staticcheck
+	if trace.NewContext(nil, s) == nil || trace.ContextWithRemoteSpanContext(nil, s.SpanContext()) == nil {
 		t.Error("nil context helpers returned nil")
 	}
 	if len(exp.GetSpans()) != 1 {
@@ -585,10 +585,20 @@ type countingProcessor struct {
 	flushErr, err error
 }
 
-func (p *countingProcessor) OnStart(context.Context, *trace.Span) { p.mu.Lock(); p.starts++; p.mu.Unlock() }
-func (p *countingProcessor) OnEnd(*trace.SpanData)                { p.mu.Lock(); p.ends++; p.mu.Unlock() }
-func (p *countingProcessor) ForceFlush(context.Context) error     { return p.flushErr }
-func (p *countingProcessor) Shutdown(context.Context) error       { return p.err }
+func (p *countingProcessor) OnStart(context.Context, *trace.Span) {
+	p.mu.Lock()
+	p.starts++
+	p.mu.Unlock()
+}
+
+func (p *countingProcessor) OnEnd(*trace.SpanData) {
+	p.mu.Lock()
+	p.ends++
+	p.mu.Unlock()
+}
+
+func (p *countingProcessor) ForceFlush(context.Context) error { return p.flushErr }
+func (p *countingProcessor) Shutdown(context.Context) error   { return p.err }
 
 func TestTracerFanOut(t *testing.T) {
 	t.Parallel()
