@@ -389,4 +389,3 @@ func (e *exemplar) export() *Exemplar {
 	}
 	return x
 }
-
