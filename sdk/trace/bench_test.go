@@ -71,3 +71,46 @@ func BenchmarkStartEndParallel(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkSetAttributes(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	_, s := tr.Start(context.Background(), "span")
+	defer s.End()
+	attrs := []trace.Attribute{
+		trace.StringAttribute("rpc.method", "SayHello"),
+		trace.Int64Attribute("rpc.status", 0),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.SetAttributes(attrs...)
+	}
+}
+
+func BenchmarkAnnotate(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	_, s := tr.Start(context.Background(), "span")
+	defer s.End()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Annotate("cache miss", trace.StringAttribute("key", "user:42"))
+	}
+}
+
+func BenchmarkMessageEvent(b *testing.B) {
+	tr := newBenchTracer(b, trace.AlwaysSample())
+	_, s := tr.Start(context.Background(), "span")
+	defer s.End()
+	b.ReportAllocs()
+	for i := int64(0); b.Loop(); i++ {
+		s.AddMessageSendEvent(i, 1024, 512)
+	}
+}
+
+func BenchmarkStartEndRoot(b *testing.B) {
+	tr := newBenchTracer(b, trace.ProbabilitySampler(1))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(context.Background(), "root")
+		s.End()
+	}
+}
