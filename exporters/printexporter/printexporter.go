@@ -8,10 +8,11 @@ import (
 	"os"
 	"sync"
 
+	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
-// ErrShutdown is returned by ExportSpans after Shutdown.
+// ErrShutdown is returned by ExportSpans and ExportMetrics after Shutdown.
 var ErrShutdown = errors.New("printexporter: exporter is shut down")
 
 // maxRetainedBuffer caps the encoding buffer kept between batches, so one
@@ -35,7 +36,7 @@ func WithWriter(w io.Writer) Option {
 	}
 }
 
-// Exporter writes spans as JSON lines. It is safe for concurrent use. The
+// Exporter writes spans and metrics as JSON lines. It is safe for concurrent use. The
 // zero value is ready to use and writes to os.Stdout.
 type Exporter struct {
 	w io.Writer // nil means os.Stdout, looked up at each write
@@ -58,7 +59,10 @@ func New(opts ...Option) *Exporter {
 	return &Exporter{w: c.w}
 }
 
-var _ trace.SpanExporter = (*Exporter)(nil)
+var (
+	_ trace.SpanExporter   = (*Exporter)(nil)
+	_ stats.MetricExporter = (*Exporter)(nil)
+)
 
 // ExportSpans writes one line per span with a single Write call. It waits
 // for a concurrent export to finish, giving up with ctx's error when ctx is
@@ -66,6 +70,30 @@ var _ trace.SpanExporter = (*Exporter)(nil)
 // write is returned wrapped; after Shutdown it returns ErrShutdown and
 // writes nothing.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) error {
+	return e.write(ctx, len(spans), "spans", func(buf []byte) []byte {
+		for _, s := range spans {
+			buf = s.AppendJSON(buf)
+			buf = append(buf, '\n')
+		}
+		return buf
+	})
+}
+
+// ExportMetrics writes one line per metric, in the schema of
+// stats.Metric.AppendJSON, with a single Write call. It makes the Exporter a
+// stats.MetricExporter and behaves as ExportSpans does.
+func (e *Exporter) ExportMetrics(ctx context.Context, metrics []*stats.Metric) error {
+	return e.write(ctx, len(metrics), "metrics", func(buf []byte) []byte {
+		for _, m := range metrics {
+			buf = m.AppendJSON(buf)
+			buf = append(buf, '\n')
+		}
+		return buf
+	})
+}
+
+// write encodes n items with encode into the reused buffer and writes it.
+func (e *Exporter) write(ctx context.Context, n int, what string, encode func([]byte) []byte) error {
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
@@ -76,14 +104,10 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(spans) == 0 {
+	if n == 0 {
 		return nil
 	}
-	buf := e.buf[:0]
-	for _, s := range spans {
-		buf = s.AppendJSON(buf)
-		buf = append(buf, '\n')
-	}
+	buf := encode(e.buf[:0])
 	if cap(buf) <= maxRetainedBuffer {
 		e.buf = buf
 	} else {
@@ -93,18 +117,18 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if w == nil {
 		w = os.Stdout
 	}
-	n, err := w.Write(buf)
-	if err == nil && n < len(buf) {
+	written, err := w.Write(buf)
+	if err == nil && written < len(buf) {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		return fmt.Errorf("printexporter: writing %d spans (%d of %d bytes written): %w", len(spans), n, len(buf), err)
+		return fmt.Errorf("printexporter: writing %d %s (%d of %d bytes written): %w", n, what, written, len(buf), err)
 	}
 	return nil
 }
 
-// Shutdown stops the exporter; later ExportSpans calls return ErrShutdown.
-// Nothing is buffered, so there is nothing to flush, but Shutdown waits for
+// Shutdown stops the exporter; later ExportSpans and ExportMetrics calls
+// return ErrShutdown. Nothing is buffered, so there is nothing to flush, but Shutdown waits for
 // an export in progress unless ctx is done first. It does not close the
 // writer. Calling it again is a no-op.
 func (e *Exporter) Shutdown(ctx context.Context) error {
