@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -48,6 +49,10 @@ type (
 // messages (possibly from two goroutines at once, as gRPC allows one sender
 // and one receiver), then exactly one end, whichever path gets there first.
 type call struct {
+	// The call is also the context it returns: embedding the parent and
+	// answering Value for its own key marks the context without the
+	// allocation of a context.WithValue.
+	context.Context
 	cfg        *config
 	span       *trace.Span
 	fullMethod string
@@ -81,10 +86,9 @@ func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.
 	t := cfg.tracerOrDefault()
 	name := cfg.spanName(fullMethod)
 	ctx, span := t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
-	c := &call{cfg: cfg, span: span, fullMethod: fullMethod, name: name, client: true}
+	c := &call{Context: ctx, cfg: cfg, span: span, fullMethod: fullMethod, name: name, client: true}
 	c.begin()
-	ctx = context.WithValue(ctx, clientKey{}, c)
-	return cfg.inject(ctx, span.SpanContext()), c
+	return cfg.inject(c, span.SpanContext()), c
 }
 
 // startServer begins a server call; see startClient for the nil call.
@@ -111,14 +115,29 @@ func (cfg *config) startServer(ctx context.Context, fullMethod string) (context.
 	} else {
 		ctx, span = t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
 	}
-	c := &call{cfg: cfg, span: span, fullMethod: fullMethod, name: name}
+	c := &call{Context: ctx, cfg: cfg, span: span, fullMethod: fullMethod, name: name}
 	c.begin()
 	if c.recording {
 		if p, ok := peer.FromContext(ctx); ok {
 			c.peer.Store(p)
 		}
 	}
-	return context.WithValue(ctx, serverKey{}, c), c
+	return c, c
+}
+
+// Value implements context.Context: the call answers for its side's key.
+func (c *call) Value(key any) any {
+	switch key.(type) {
+	case clientKey:
+		if c.client {
+			return c
+		}
+	case serverKey:
+		if !c.client {
+			return c
+		}
+	}
+	return c.Context.Value(key)
 }
 
 // begin sets what the rest of the call needs from the configuration.
@@ -315,7 +334,10 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 				cfg.badInput(propagation.BinaryKey, errOversized)
 				continue
 			}
-			sc, err := propagation.FromBinary([]byte(v[0]))
+			// FromBinary only reads its argument, so a read-only view of
+			// the string spares a copy (which escapes through the generic
+			// decoder).
+			sc, err := propagation.FromBinary(unsafe.Slice(unsafe.StringData(v[0]), len(v[0])))
 			if err != nil {
 				cfg.badInput(propagation.BinaryKey, err)
 				continue
