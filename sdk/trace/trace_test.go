@@ -710,6 +710,26 @@ func TestCustomIDGenerator(t *testing.T) {
 	}
 }
 
+// zeroIDs breaks the IDGenerator contract.
+type zeroIDs struct{}
+
+func (zeroIDs) NewIDs() (trace.TraceID, trace.SpanID) { return trace.TraceID{}, trace.SpanID{} }
+func (zeroIDs) NewSpanID(trace.TraceID) trace.SpanID  { return trace.SpanID{} }
+
+func TestZeroIDsAreReplaced(t *testing.T) {
+	t.Parallel()
+	tr := trace.NewTracer(trace.WithIDGenerator(zeroIDs{}))
+	ctx, root := tr.Start(context.Background(), "root")
+	_, child := tr.Start(ctx, "child")
+	if !root.SpanContext().IsValid() || !child.SpanContext().IsValid() ||
+		child.SpanContext().TraceID != root.SpanContext().TraceID {
+		t.Errorf("ids root %+v child %+v", root.SpanContext(), child.SpanContext())
+	}
+	var nilTracer *trace.Tracer
+	nilTracer.SetSampler(trace.AlwaysSample())
+	nilTracer.SetLimits(trace.SpanLimits{})
+}
+
 func TestAllocations(t *testing.T) {
 	// Not parallel: AllocsPerRun counts every goroutine's allocations.
 	p := &countingProcessor{}

@@ -145,6 +145,9 @@ func NewTracer(opts ...TracerOption) *Tracer {
 // SetSampler replaces the sampler for spans started from now on; a nil s
 // restores the default. It is safe to call while spans are being started.
 func (t *Tracer) SetSampler(s Sampler) {
+	if t == nil {
+		return
+	}
 	if s == nil {
 		s = defaultSampler
 	}
@@ -166,6 +169,9 @@ func (t *Tracer) Sampler() Sampler {
 // already started keep theirs); zero fields take their defaults. It is safe
 // to call while spans are being started.
 func (t *Tracer) SetLimits(l SpanLimits) {
+	if t == nil {
+		return
+	}
 	l = l.normalized()
 	t.limits.Store(&l)
 }
@@ -264,13 +270,17 @@ func (t *Tracer) decide(parent *Span, c *startConfig, opts []StartOption, name s
 		sc.Tracestate = psc.Tracestate
 		if t != nil && t.idGen != nil {
 			sc.SpanID = t.idGen.NewSpanID(sc.TraceID)
-		} else {
-			sc.SpanID = newSpanID()
 		}
 	} else if t != nil && t.idGen != nil {
 		sc.TraceID, sc.SpanID = t.idGen.NewIDs()
-	} else {
-		sc.TraceID, sc.SpanID = randomIDs{}.NewIDs()
+	}
+	// The default generator, and the fallback for a custom one that breaks
+	// its contract: ids are never zero.
+	if !sc.TraceID.IsValid() {
+		sc.TraceID, _ = randomIDs{}.NewIDs()
+	}
+	if !sc.SpanID.IsValid() {
+		sc.SpanID = newSpanID()
 	}
 	if t == nil {
 		sc.TraceOptions = sc.TraceOptions.WithSampled(hasParent && psc.IsSampled())
