@@ -1,6 +1,11 @@
-// Package fileexporter appends ended spans to a local file as JSON Lines,
-// one JSON object per span in the schema documented on
-// trace.SpanData.AppendJSON.
+// Package fileexporter appends ended spans and metrics to a local file as
+// JSON Lines, one JSON object per span in the schema documented on
+// trace.SpanData.AppendJSON and one per metric in the schema of
+// stats.Metric.AppendJSON. An Exporter is both a trace.SpanExporter and a
+// stats.MetricExporter; span lines carry "trace_id" and metric lines
+// "timeseries", so one file may hold both. Each owner (tracer, stats
+// manager) shuts its exporter down, so give each its own Exporter, on its
+// own file when rotation is on.
 //
 // Use it when spans must survive the process without a collector: batch
 // jobs, edge devices, debugging a service on one host. For a terminal use

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
 var (
-	// ErrShutdown is returned by ExportSpans after Shutdown.
+	// ErrShutdown is returned by ExportSpans and ExportMetrics after
+	// Shutdown.
 	ErrShutdown = errors.New("fileexporter: exporter is shut down")
 	// ErrRotate is wrapped by the error ExportSpans returns when rotating
 	// the file failed. The batch was still appended to the current file,
@@ -59,8 +61,8 @@ type Stats struct {
 	RotationErrors uint64
 }
 
-// Exporter appends spans to a file as JSON lines. It is safe for concurrent
-// use; exports are serialised.
+// Exporter appends spans and metrics to a file as JSON lines. It is safe
+// for concurrent use; exports are serialised.
 type Exporter struct {
 	path string
 	cfg  config
@@ -79,9 +81,15 @@ type Exporter struct {
 	writeErrs atomic.Uint64
 	rotations atomic.Uint64
 	rotErrs   atomic.Uint64
+
+	exportedMetrics atomic.Uint64
+	failedMetrics   atomic.Uint64
 }
 
-var _ trace.SpanExporter = (*Exporter)(nil)
+var (
+	_ trace.SpanExporter   = (*Exporter)(nil)
+	_ stats.MetricExporter = (*Exporter)(nil)
+)
 
 // New opens path for appending, creating it if needed, and returns an
 // Exporter writing to it. It fails when the options are invalid, the
@@ -141,6 +149,22 @@ func (e *Exporter) Stats() Stats {
 	}
 }
 
+// MetricStats counts the metrics an Exporter handled since New. Write
+// errors and rotations are shared with spans and counted in Stats.
+type MetricStats struct {
+	// Exported is the number of metrics written to the file.
+	Exported uint64
+	// Failed is the number of metrics lost because their batch could not
+	// be written.
+	Failed uint64
+}
+
+// MetricStats returns the metric counters. It does not wait for an export
+// in progress.
+func (e *Exporter) MetricStats() MetricStats {
+	return MetricStats{Exported: e.exportedMetrics.Load(), Failed: e.failedMetrics.Load()}
+}
+
 // ExportSpans appends one line per span with a single write. It waits for a
 // concurrent export, giving up with ctx's error when ctx is done first; the
 // write itself cannot be interrupted. A failed or short write loses the
@@ -148,6 +172,32 @@ func (e *Exporter) Stats() Stats {
 // ErrRotate after writing the batch anyway. After Shutdown it returns
 // ErrShutdown.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) error {
+	return e.export(ctx, len(spans), "spans", &e.exported, &e.failed, func(buf []byte) []byte {
+		for _, s := range spans {
+			buf = s.AppendJSON(buf)
+			buf = append(buf, '\n')
+		}
+		return buf
+	})
+}
+
+// ExportMetrics appends one line per metric, in the schema of
+// stats.Metric.AppendJSON, with a single write; it makes the Exporter a
+// stats.MetricExporter. It shares the file, rotation and errors of
+// ExportSpans and behaves the same way.
+func (e *Exporter) ExportMetrics(ctx context.Context, metrics []*stats.Metric) error {
+	return e.export(ctx, len(metrics), "metrics", &e.exportedMetrics, &e.failedMetrics, func(buf []byte) []byte {
+		for _, m := range metrics {
+			buf = m.AppendJSON(buf)
+			buf = append(buf, '\n')
+		}
+		return buf
+	})
+}
+
+// export encodes n items with encode and appends them to the file,
+// counting them in ok or failed.
+func (e *Exporter) export(ctx context.Context, n int, what string, ok, failed *atomic.Uint64, encode func([]byte) []byte) error {
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -160,7 +210,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(spans) == 0 {
+	if n == 0 {
 		return nil
 	}
 
@@ -168,10 +218,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if e.needNL {
 		buf = append(buf, '\n')
 	}
-	for _, s := range spans {
-		buf = s.AppendJSON(buf)
-		buf = append(buf, '\n')
-	}
+	buf = encode(buf)
 	if cap(buf) <= maxRetainedBuffer {
 		e.buf = buf
 	} else {
@@ -196,17 +243,17 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 		}
 	}
 
-	n, err := e.f.Write(buf)
+	written, err := e.f.Write(buf)
 	if err != nil {
 		e.writeErrs.Add(1)
-		e.failed.Add(uint64(len(spans)))
-		e.repair(n)
-		return errors.Join(fmt.Errorf("fileexporter: writing %d spans to %s (%d of %d bytes written): %w",
-			len(spans), e.path, n, len(buf), err), rotErr)
+		failed.Add(uint64(n))
+		e.repair(written)
+		return errors.Join(fmt.Errorf("fileexporter: writing %d %s to %s (%d of %d bytes written): %w",
+			n, what, e.path, written, len(buf), err), rotErr)
 	}
-	e.size += int64(n)
+	e.size += int64(written)
 	e.needNL = false
-	e.exported.Add(uint64(len(spans)))
+	ok.Add(uint64(n))
 	return rotErr
 }
 
