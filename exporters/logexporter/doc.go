@@ -1,5 +1,5 @@
-// Package logexporter turns ended spans into log/slog records, one record
-// per span, on the *slog.Logger it is given.
+// Package logexporter turns ended spans and metrics into log/slog records,
+// one record per span or metric, on the *slog.Logger it is given.
 //
 // Use it when logs are the only pipeline a service has, or to put spans
 // next to the application's own log lines: records carry trace_id and
@@ -30,6 +30,12 @@
 // "NaN", "+Inf" and "-Inf", as in the span JSON schema, because handlers
 // that write JSON cannot encode them. The span's resource is not logged: it
 // describes the process, which the logger's own attributes usually do.
+//
+// An Exporter is also a stats.MetricExporter. Each metric becomes one
+// record at the WithLevel level, timed at its first point, with the metric
+// name as message and one attribute, "metric", holding the whole metric in
+// the schema of stats.Metric.AppendJSON: a JSON handler embeds it as an
+// object, a text handler as a quoted string.
 //
 // The exporter uses only the logger it is given; it never falls back to
 // slog.Default.
