@@ -10,10 +10,10 @@ import (
 )
 
 // inlineAttributes is how many attributes a span holds before its attribute
-// slice moves to the heap. Two keep a sampled span's single allocation at
-// 512 bytes, the largest size class the runtime serves without a per-object
-// type header; more attributes cost one growing allocation.
-const inlineAttributes = 2
+// slice moves to the heap. Four cover the usual RPC span (system, service,
+// method, peer) within the span's single 640-byte allocation; more
+// attributes cost one growing allocation.
+const inlineAttributes = 4
 
 // maxStackDepth bounds the stack RecordError captures.
 const maxStackDepth = 32
