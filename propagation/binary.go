@@ -1,7 +1,9 @@
 package propagation
 
 import (
+	"encoding/binary"
 	"errors"
+	"unsafe"
 
 	"github.com/gocensus/gocensus/sdk/trace"
 )
@@ -76,13 +78,76 @@ func AppendBinary(dst []byte, sc trace.SpanContext) []byte {
 // that is missing or all zero: a context without a span id cannot name a
 // parent, so unlike opencensus-go it is refused rather than half-accepted.
 // FromBinary never allocates.
-func FromBinary(b []byte) (trace.SpanContext, error) { return parseBinary(b) }
+func FromBinary(b []byte) (sc trace.SpanContext, err error) {
+	switch {
+	case len(b) == 0:
+		return sc, ErrBinaryEmpty
+	case b[0] != binaryVersion:
+		return sc, ErrBinaryVersion
+	case len(b) >= BinaryLen && b[1] == binaryFieldTraceID && b[18] == binaryFieldSpanID && b[27] == binaryFieldOptions:
+		// The layout every implementation emits, checked on whole words.
+		if binary.LittleEndian.Uint64(b[2:10])|binary.LittleEndian.Uint64(b[10:18]) == 0 {
+			return sc, ErrBinaryTraceID
+		}
+		if binary.LittleEndian.Uint64(b[19:27]) == 0 {
+			return sc, ErrBinarySpanID
+		}
+		sc.TraceID = trace.TraceID(b[2:18])
+		sc.SpanID = trace.SpanID(b[19:27])
+		sc.TraceOptions = trace.TraceOptions(b[28])
+		sc.Remote = true
+		return sc, nil
+	default:
+		if err := parseBinaryFields(&sc, b[1:]); err != nil {
+			return trace.SpanContext{}, err
+		}
+	}
+	if !sc.TraceID.IsValid() {
+		return trace.SpanContext{}, ErrBinaryTraceID
+	}
+	if !sc.SpanID.IsValid() {
+		return trace.SpanContext{}, ErrBinarySpanID
+	}
+	sc.Remote = true
+	return sc, nil
+}
+
+// parseBinaryFields walks version 0 fields in any order until the end or
+// the first unknown field id.
+func parseBinaryFields(sc *trace.SpanContext, b []byte) error {
+	for len(b) > 0 {
+		var n int
+		switch b[0] {
+		case binaryFieldTraceID:
+			n = len(sc.TraceID)
+		case binaryFieldSpanID:
+			n = len(sc.SpanID)
+		case binaryFieldOptions:
+			n = 1
+		default:
+			return nil
+		}
+		if len(b)-1 < n {
+			return ErrBinaryTruncated
+		}
+		switch v := b[1 : 1+n]; b[0] {
+		case binaryFieldTraceID:
+			copy(sc.TraceID[:], v)
+		case binaryFieldSpanID:
+			copy(sc.SpanID[:], v)
+		default:
+			sc.TraceOptions = trace.TraceOptions(v[0])
+		}
+		b = b[1+n:]
+	}
+	return nil
+}
 
 // AppendBinary implements BinaryFormat.
 func (Binary) AppendBinary(dst []byte, sc trace.SpanContext) []byte { return AppendBinary(dst, sc) }
 
 // FromBinary implements BinaryFormat.
-func (Binary) FromBinary(b []byte) (trace.SpanContext, error) { return parseBinary(b) }
+func (Binary) FromBinary(b []byte) (trace.SpanContext, error) { return FromBinary(b) }
 
 // Inject implements TextMapPropagator.
 func (Binary) Inject(sc trace.SpanContext, c TextMapCarrier) {
@@ -101,60 +166,10 @@ func (Binary) Extract(c TextMapCarrier) (trace.SpanContext, error) {
 	if len(v) == 0 {
 		return trace.SpanContext{}, nil
 	}
-	return parseBinary(v[0])
+	// gRPC hands "-bin" values over as strings of raw bytes. The decoder
+	// only reads its input, so it may view the string's bytes in place.
+	return FromBinary(unsafe.Slice(unsafe.StringData(v[0]), len(v[0])))
 }
 
 // Fields implements TextMapPropagator.
 func (Binary) Fields() []string { return []string{BinaryKey} }
-
-func parseBinary[T string | []byte](b T) (trace.SpanContext, error) {
-	var sc trace.SpanContext
-	switch {
-	case len(b) == 0:
-		return sc, ErrBinaryEmpty
-	case b[0] != binaryVersion:
-		return sc, ErrBinaryVersion
-	}
-	// Fast path: the layout every implementation emits.
-	if len(b) >= BinaryLen && b[1] == binaryFieldTraceID && b[18] == binaryFieldSpanID && b[27] == binaryFieldOptions {
-		copy(sc.TraceID[:], b[2:18])
-		copy(sc.SpanID[:], b[19:27])
-		sc.TraceOptions = trace.TraceOptions(b[28])
-	} else {
-	fields:
-		for i := 1; i < len(b); {
-			var n int
-			switch b[i] {
-			case binaryFieldTraceID:
-				n = len(sc.TraceID)
-			case binaryFieldSpanID:
-				n = len(sc.SpanID)
-			case binaryFieldOptions:
-				n = 1
-			default:
-				break fields
-			}
-			if len(b)-i-1 < n {
-				return trace.SpanContext{}, ErrBinaryTruncated
-			}
-			v := b[i+1 : i+1+n]
-			switch b[i] {
-			case binaryFieldTraceID:
-				copy(sc.TraceID[:], v)
-			case binaryFieldSpanID:
-				copy(sc.SpanID[:], v)
-			default:
-				sc.TraceOptions = trace.TraceOptions(v[0])
-			}
-			i += 1 + n
-		}
-	}
-	if !sc.TraceID.IsValid() {
-		return trace.SpanContext{}, ErrBinaryTraceID
-	}
-	if !sc.SpanID.IsValid() {
-		return trace.SpanContext{}, ErrBinarySpanID
-	}
-	sc.Remote = true
-	return sc, nil
-}
