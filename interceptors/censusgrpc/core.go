@@ -64,6 +64,10 @@ type call struct {
 	byHandler  bool
 	peer       atomic.Pointer[peer.Peer]
 
+	userTags *tag.Map                // the caller's tags
+	mt       *methodTags             // cached tag maps, nil when userTags is set
+	tags     atomic.Pointer[tag.Map] // what the context answers for tags
+
 	ended                atomic.Bool
 	sentMsgs, recvMsgs   atomic.Int64
 	sentBytes, recvBytes atomic.Int64
@@ -136,6 +140,10 @@ func (c *call) Value(key any) any {
 		if !c.client {
 			return c
 		}
+	default:
+		if m := c.tags.Load(); m != nil && key == tagContextKey() {
+			return m
+		}
 	}
 	return c.Context.Value(key)
 }
@@ -146,6 +154,7 @@ func (c *call) begin() {
 	c.needSize = c.cfg.stats || (c.recording && c.cfg.msgEvents)
 	if c.cfg.stats {
 		c.start = time.Now()
+		c.statsStart()
 	}
 	if c.recording {
 		attrs := make([]trace.Attribute, 0, 1+len(c.cfg.attrs))
@@ -241,7 +250,9 @@ func (c *call) end(err error, latency time.Duration) {
 	}
 	c.segMu.Unlock()
 	c.span.End()
-	_ = latency
+	if c.cfg.stats {
+		c.statsEnd(uint32(code), latency)
+	}
 }
 
 // since returns the time since the call began, or 0 when nobody needs it.

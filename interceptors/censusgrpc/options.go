@@ -11,6 +11,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 
+	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
@@ -73,6 +74,9 @@ type config struct {
 	segEvery      time.Duration
 	logger        *slog.Logger
 	stats         bool
+	statsMgr      *stats.Manager
+	clientTags    tagCache
+	serverTags    tagCache
 	limiter       logLimiter
 }
 
@@ -81,6 +85,7 @@ func newConfig(opts []Option) *config {
 	c := &config{
 		formats:   []Format{FormatBinary},
 		msgEvents: true,
+		stats:     true,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -237,6 +242,20 @@ func WithStreamSegments(maxMessages int, maxAge time.Duration) Option {
 // debug level and at most once per minute (default slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithStats turns the recording of the gRPC measures (see views.go) on, the
+// default, or off. Measures no registered view uses cost next to nothing,
+// so turning them off only matters for the last few allocations.
+func WithStats(on bool) Option {
+	return func(c *config) { c.stats = on }
+}
+
+// WithStatsManager records the gRPC measures into m instead of
+// stats.Default() (as it is at the time of each call). A nil m keeps the
+// default.
+func WithStatsManager(m *stats.Manager) Option {
+	return func(c *config) { c.statsMgr = m }
 }
 
 // Excludelist matches full gRPC method names ("/pkg.Service/Method") against
