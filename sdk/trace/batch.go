@@ -130,7 +130,8 @@ func (s BatchStats) Dropped() uint64 {
 // end it with Shutdown, which leaves no goroutine behind.
 //
 // The queue is a lock-free ring: ending a span costs two atomic adds and no
-// lock, so many goroutines can end spans at once.
+// lock, so many goroutines can end spans at once. A zero BatchSpanProcessor
+// ignores spans.
 type BatchSpanProcessor struct {
 	_        [64]byte // keep the hot words off other data's cache lines
 	admitted atomic.Uint64
@@ -406,7 +407,7 @@ func (p *BatchSpanProcessor) ForceFlush(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if p.stopped.Load() {
+	if p.exp == nil || p.stopped.Load() {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {

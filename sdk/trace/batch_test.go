@@ -418,10 +418,14 @@ func TestBatchConcurrentSafe(t *testing.T) {
 
 func TestBatchNilExporterAndUnsampled(t *testing.T) {
 	t.Parallel()
-	bsp := trace.NewBatchSpanProcessor(nil)
-	bsp.OnEnd(&trace.SpanData{SpanContext: trace.SpanContext{TraceOptions: trace.FlagSampled}})
-	if err := bsp.Shutdown(testCtx(t)); err != nil {
-		t.Error(err)
+	for _, bsp := range []*trace.BatchSpanProcessor{trace.NewBatchSpanProcessor(nil), {}} {
+		bsp.OnEnd(&trace.SpanData{SpanContext: trace.SpanContext{TraceOptions: trace.FlagSampled}})
+		if err := bsp.ForceFlush(context.Background()); err != nil {
+			t.Error(err)
+		}
+		if err := bsp.Shutdown(testCtx(t)); err != nil {
+			t.Error(err)
+		}
 	}
 	exp := &testExporter{}
 	bsp2 := trace.NewBatchSpanProcessor(exp)
