@@ -195,12 +195,11 @@ func (p *parentBased) Description() string {
 // token advances it by one interval; the bucket holds at most one second's
 // worth of tokens, so bursts are bounded by qps.
 type rateLimiting struct {
-	start    time.Time
-	interval int64 // nanoseconds per token
-	burst    int64 // nanoseconds of credit the bucket can hold
+	elapsed  func() time.Duration // since the sampler was built
+	interval int64                // nanoseconds per token
+	burst    int64                // nanoseconds of credit the bucket can hold
 	empty    atomic.Int64
 	qps      float64
-	now      func() time.Time
 }
 
 // RateLimitingSampler returns a Sampler that samples at most qps spans per
@@ -211,11 +210,13 @@ type rateLimiting struct {
 // Decisions are not consistent across services, so use it as the root of
 // ParentBased to keep traces whole.
 func RateLimitingSampler(qps float64) Sampler {
-	return newRateLimiting(qps, time.Now)
+	start := time.Now()
+	// time.Since reads only the monotonic clock: one clock read per decision.
+	return newRateLimiting(qps, func() time.Duration { return time.Since(start) })
 }
 
-func newRateLimiting(qps float64, now func() time.Time) *rateLimiting {
-	r := &rateLimiting{start: now(), qps: qps, now: now}
+func newRateLimiting(qps float64, elapsed func() time.Duration) *rateLimiting {
+	r := &rateLimiting{elapsed: elapsed, qps: qps}
 	if !(qps > 0) {
 		r.interval = -1
 		return r
@@ -239,7 +240,7 @@ func (r *rateLimiting) ShouldSample(SamplingParameters) SamplingDecision {
 	if r.interval < 0 {
 		return SamplingDecision{}
 	}
-	now := int64(r.now().Sub(r.start))
+	now := int64(r.elapsed())
 	for {
 		old := r.empty.Load()
 		// The bucket cannot hold more than burst.

@@ -9,8 +9,9 @@ import (
 // inject.
 func TestRateLimitingTokenBucket(t *testing.T) {
 	t.Parallel()
-	now := time.Unix(1000, 0)
-	r := newRateLimiting(2, func() time.Time { return now })
+	var now time.Duration
+	clock := func() time.Duration { return now }
+	r := newRateLimiting(2, clock)
 	take := func() (n int) {
 		for range 100 {
 			if r.ShouldSample(SamplingParameters{}).Sample {
@@ -30,12 +31,12 @@ func TestRateLimitingTokenBucket(t *testing.T) {
 		{1500 * time.Millisecond, 2}, // three tokens' time, capped at two
 	}
 	for i, s := range steps {
-		now = now.Add(s.advance)
+		now += s.advance
 		if got := take(); got != s.want {
 			t.Errorf("step %d: sampled %d, want %d", i, got, s.want)
 		}
 	}
-	fast := newRateLimiting(1e12, func() time.Time { return now })
+	fast := newRateLimiting(1e12, clock)
 	if !fast.ShouldSample(SamplingParameters{}).Sample {
 		t.Error("very high qps did not sample")
 	}
