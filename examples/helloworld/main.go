@@ -1,0 +1,242 @@
+// Command helloworld is a greeter gRPC server and client traced with
+// censusgrpc. By default it runs both in one process: it starts a server on
+// 127.0.0.1 (a free port), makes a few unary calls and one bidirectional
+// stream, prints every span as a JSON line on stdout and exits 0. The
+// client and server spans of each call share a trace id, and each server
+// span's parent is its client span.
+//
+//	go run ./examples/helloworld | jq .
+//
+// The two halves also run as separate processes:
+//
+//	go run ./examples/helloworld server -addr :50051
+//	go run ./examples/helloworld client -addr localhost:50051 -n 5
+//
+// Flags (every mode):
+//
+//	-addr ADDR          server: address to listen on (default :50051);
+//	                    client: server to call (default localhost:50051);
+//	                    ignored in one-process mode, which picks a free port
+//	-exporter print|file:PATH
+//	                    where spans go: JSON lines on stdout (print, the
+//	                    default) or appended to the file PATH
+//	-propagation LIST   comma-separated trace context formats, binary
+//	                    (grpc-trace-bin, the default) and/or tracecontext
+//	                    (W3C traceparent); the client sends every one, the
+//	                    server accepts them in the order given
+//	-n N                client: number of unary calls (default 3)
+//
+// The greeter service is registered by hand with a grpc.ServiceDesc over
+// wrapperspb.StringValue messages, so the example needs no generated code.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/gocensus/gocensus/exporters/fileexporter"
+	"github.com/gocensus/gocensus/exporters/printexporter"
+	"github.com/gocensus/gocensus/interceptors/censusgrpc"
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helloworld:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the parsed command line.
+type options struct {
+	mode     string // "", "server" or "client"
+	addr     string
+	exporter string
+	formats  []censusgrpc.Format
+	n        int
+}
+
+const usage = `usage:
+  helloworld [flags]          server and client in one process
+  helloworld server [flags]   serve until interrupted
+  helloworld client [flags]   call a running server
+
+flags:
+`
+
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	if len(args) > 0 && (args[0] == "server" || args[0] == "client") {
+		o.mode, args = args[0], args[1:]
+	}
+	defaultAddr := ":50051"
+	if o.mode == "client" {
+		defaultAddr = "localhost:50051"
+	}
+	fs := flag.NewFlagSet("helloworld", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.addr, "addr", defaultAddr, "server: listen address; client: server address (one-process mode picks a free port)")
+	fs.StringVar(&o.exporter, "exporter", "print", "span exporter: print (JSON lines on stdout) or file:PATH")
+	prop := fs.String("propagation", "binary", "comma-separated trace context formats: binary, tracecontext")
+	fs.IntVar(&o.n, "n", 3, "client: number of unary calls")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, name := range strings.Split(*prop, ",") {
+		f, err := censusgrpc.ParseFormat(name)
+		if err != nil {
+			return nil, err
+		}
+		o.formats = append(o.formats, f)
+	}
+	if o.n < 0 {
+		return nil, fmt.Errorf("-n must not be negative, got %d", o.n)
+	}
+	return o, nil
+}
+
+// newTracer samples every span and exports to the chosen exporter.
+func newTracer(spec string, stdout io.Writer) (*trace.Tracer, error) {
+	var exp trace.SpanExporter
+	switch {
+	case spec == "print":
+		exp = printexporter.New(printexporter.WithWriter(stdout))
+	case strings.HasPrefix(spec, "file:") && len(spec) > len("file:"):
+		fe, err := fileexporter.New(strings.TrimPrefix(spec, "file:"))
+		if err != nil {
+			return nil, fmt.Errorf("opening span file: %w", err)
+		}
+		exp = fe
+	default:
+		return nil, fmt.Errorf("unknown -exporter %q (want print or file:PATH)", spec)
+	}
+	return trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(exp)), nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	o, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	tracer, err := newTracer(o.exporter, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = errors.Join(err, tracer.Shutdown(sctx))
+	}()
+	opts := []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(o.formats...)}
+
+	switch o.mode {
+	case "server":
+		lis, err := net.Listen("tcp", o.addr)
+		if err != nil {
+			return fmt.Errorf("listening: %w", err)
+		}
+		fmt.Fprintln(stderr, "listening on", lis.Addr())
+		return serve(ctx, lis, opts)
+	case "client":
+		return callGreeter(ctx, o.addr, o.n, opts, stderr)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	sctx, stopServer := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serve(sctx, lis, opts) }()
+	err = callGreeter(ctx, lis.Addr().String(), o.n, opts, stderr)
+	stopServer()
+	return errors.Join(err, <-served)
+}
+
+// serve runs the greeter until ctx is done, then stops gracefully.
+func serve(ctx context.Context, lis net.Listener, opts []censusgrpc.Option) error {
+	srv := grpc.NewServer(censusgrpc.ServerOptions(opts...)...)
+	srv.RegisterService(&greeterDesc, greeter{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(lis) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		srv.GracefulStop()
+		<-done
+		return nil
+	}
+}
+
+// callGreeter makes n unary calls and one stream of three names.
+func callGreeter(ctx context.Context, addr string, n int, opts []censusgrpc.Option, stderr io.Writer) error {
+	conn, err := grpc.NewClient(addr, append(censusgrpc.ClientOptions(opts...),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		return fmt.Errorf("dialing %s: %w", addr, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for i := range n {
+		reply, err := sayHello(ctx, conn, fmt.Sprintf("world %d", i+1))
+		if err != nil {
+			return fmt.Errorf("SayHello: %w", err)
+		}
+		fmt.Fprintln(stderr, reply)
+	}
+	cs, err := conn.NewStream(ctx, &greeterDesc.Streams[0], methodSayHelloStream)
+	if err != nil {
+		return fmt.Errorf("SayHelloStream: %w", err)
+	}
+	for _, name := range []string{"alice", "bob", "carol"} {
+		if err := cs.SendMsg(wrapperspb.String(name)); err != nil {
+			return fmt.Errorf("SayHelloStream send: %w", err)
+		}
+	}
+	if err := cs.CloseSend(); err != nil {
+		return fmt.Errorf("SayHelloStream close: %w", err)
+	}
+	for {
+		reply := new(wrapperspb.StringValue)
+		if err := cs.RecvMsg(reply); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("SayHelloStream receive: %w", err)
+		}
+		fmt.Fprintln(stderr, reply.GetValue())
+	}
+}
+
+func sayHello(ctx context.Context, conn *grpc.ClientConn, name string) (string, error) {
+	reply := new(wrapperspb.StringValue)
+	err := conn.Invoke(ctx, methodSayHello, wrapperspb.String(name), reply)
+	return reply.GetValue(), err
+}
