@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -768,5 +769,58 @@ func TestAllocations(t *testing.T) {
 		if got := testing.AllocsPerRun(200, tt.f); got > tt.max {
 			t.Errorf("%s: %v allocations, want <= %v", tt.name, got, tt.max)
 		}
+	}
+}
+
+// readingExporter reads every field of the spans it gets, so the race
+// detector sees any write that races with export.
+type readingExporter struct{ n atomic.Int64 }
+
+func (e *readingExporter) ExportSpans(_ context.Context, spans []*trace.SpanData) error {
+	for _, s := range spans {
+		e.n.Add(int64(len(s.AppendJSON(nil))))
+	}
+	return nil
+}
+
+func (e *readingExporter) Shutdown(context.Context) error { return nil }
+
+func TestConcurrentUseOfOneSpan(t *testing.T) {
+	t.Parallel()
+	exp := &readingExporter{}
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()),
+		trace.WithBatcher(exp, trace.WithBatchTimeout(time.Millisecond)))
+	defer func() {
+		if err := tr.Shutdown(testCtx(t)); err != nil {
+			t.Error(err)
+		}
+	}()
+	for range 20 {
+		ctx, s := tr.Start(context.Background(), "shared")
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 50 {
+					s.SetAttributes(trace.Int64Attribute("g", int64(g)), trace.Int64Attribute("i", int64(i)))
+					s.Annotate("a")
+					s.AddMessageSendEvent(int64(i), 1, 1)
+					s.AddLink(trace.Link{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}})
+					_, c := tr.Start(ctx, "child")
+					c.End()
+					if i == 25 && g == 0 {
+						s.End() // the others keep calling after End
+					}
+					_ = s.IsRecordingEvents()
+					_ = s.SpanContext()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if err := tr.ForceFlush(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if exp.n.Load() == 0 {
+		t.Error("nothing exported")
 	}
 }
