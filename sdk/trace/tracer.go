@@ -30,6 +30,7 @@ type Tracer struct {
 	sampler     atomic.Pointer[samplerBox]
 	limits      atomic.Pointer[SpanLimits]
 	procs       []SpanProcessor
+	startProcs  []SpanProcessor // procs whose OnStart does something
 	idGen       IDGenerator
 	resource    *resource.Resource
 	errorStacks bool
@@ -134,6 +135,14 @@ func NewTracer(opts ...TracerOption) *Tracer {
 		resource:    c.resource,
 		errorStacks: c.errorStacks,
 	}
+	for _, p := range t.procs {
+		switch p.(type) {
+		case *BatchSpanProcessor, *SimpleSpanProcessor:
+			// OnStart is a no-op: skip the call on every span.
+		default:
+			t.startProcs = append(t.startProcs, p)
+		}
+	}
 	if _, ok := t.idGen.(randomIDs); ok {
 		t.idGen = nil // take the inlined path
 	}
@@ -221,7 +230,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
 	t.initRecord(&n.rec, parent, &c, opts, sc, name)
-	for _, p := range t.procs {
+	for _, p := range t.startProcs {
 		p.OnStart(ctx, &n.span)
 	}
 	return n, &n.span
@@ -246,7 +255,7 @@ func (t *Tracer) StartSpan(parent *Span, name string, opts ...StartOption) *Span
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
 	t.initRecord(&n.rec, parent, &c, opts, sc, name)
-	for _, p := range t.procs {
+	for _, p := range t.startProcs {
 		p.OnStart(context.Background(), &n.span)
 	}
 	return &n.span
