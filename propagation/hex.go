@@ -1,5 +1,11 @@
 package propagation
 
+import (
+	"encoding/binary"
+
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
 const hexDigits = "0123456789abcdef"
 
 // hexTable maps a byte to its nibble value; upper case A-F carry the
@@ -45,11 +51,33 @@ func decodeHex(dst []byte, s string, lowerOnly bool) bool {
 	return true
 }
 
-// encodeHex writes src as lowercase hex into dst, which must hold
-// 2*len(src) bytes.
-func encodeHex(dst, src []byte) {
-	for i, c := range src {
-		dst[2*i] = hexDigits[c>>4]
-		dst[2*i+1] = hexDigits[c&0x0f]
-	}
+// putTraceIDHex writes id as 32 lowercase hex digits at the start of dst.
+// Trace and span ids are formatted on every injection, so this works on
+// whole words, without a loop or per-byte bounds checks.
+func putTraceIDHex(dst []byte, id trace.TraceID) {
+	_ = dst[31]
+	binary.BigEndian.PutUint64(dst[0:], hex8(binary.BigEndian.Uint32(id[0:])))
+	binary.BigEndian.PutUint64(dst[8:], hex8(binary.BigEndian.Uint32(id[4:])))
+	binary.BigEndian.PutUint64(dst[16:], hex8(binary.BigEndian.Uint32(id[8:])))
+	binary.BigEndian.PutUint64(dst[24:], hex8(binary.BigEndian.Uint32(id[12:])))
+}
+
+// putSpanIDHex writes id as 16 lowercase hex digits at the start of dst.
+func putSpanIDHex(dst []byte, id trace.SpanID) {
+	_ = dst[15]
+	binary.BigEndian.PutUint64(dst[0:], hex8(binary.BigEndian.Uint32(id[0:])))
+	binary.BigEndian.PutUint64(dst[8:], hex8(binary.BigEndian.Uint32(id[4:])))
+}
+
+// hex8 returns the eight lowercase hex digits of v, most significant first
+// when stored big-endian.
+func hex8(v uint32) uint64 {
+	// Spread the nibbles of v into the low halves of eight bytes.
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f
+	// Each byte becomes '0'+n, plus 'a'-'0'-10 where n > 9.
+	letters := (x + 0x0606060606060606) >> 4 & 0x0101010101010101
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }

@@ -106,9 +106,9 @@ func AppendTraceparent(dst []byte, sc trace.SpanContext) []byte {
 
 func putTraceparent(buf *[traceparentLen]byte, sc trace.SpanContext) {
 	buf[0], buf[1], buf[2] = '0', '0', '-'
-	encodeHex(buf[3:35], sc.TraceID[:])
+	putTraceIDHex(buf[3:35], sc.TraceID)
 	buf[35] = '-'
-	encodeHex(buf[36:52], sc.SpanID[:])
+	putSpanIDHex(buf[36:52], sc.SpanID)
 	buf[52] = '-'
 	f := byte(sc.TraceOptions & w3cKnownFlags)
 	buf[53], buf[54] = hexDigits[f>>4], hexDigits[f&0x0f]
