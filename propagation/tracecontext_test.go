@@ -1,6 +1,7 @@
 package propagation_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -168,6 +169,28 @@ func TestTraceContextRoundTrip(t *testing.T) {
 		got, err := propagation.TraceContext{}.Extract(c)
 		if err != nil || got != sc {
 			t.Fatalf("%T round trip = %+v, %v; want %+v", c, got, err, sc)
+		}
+	}
+}
+
+// TestTraceparentHexAllBytes checks the id formatting for every byte value
+// in every position against encoding/hex.
+func TestTraceparentHexAllBytes(t *testing.T) {
+	t.Parallel()
+	for v := 0; v < 256; v++ {
+		var sc trace.SpanContext
+		for i := range sc.TraceID {
+			sc.TraceID[i] = byte(v + i*17)
+		}
+		for i := range sc.SpanID {
+			sc.SpanID[i] = byte(v + i*31 + 1)
+		}
+		if !sc.IsValid() {
+			continue
+		}
+		want := "00-" + hex.EncodeToString(sc.TraceID[:]) + "-" + hex.EncodeToString(sc.SpanID[:]) + "-00"
+		if got := string(propagation.AppendTraceparent(nil, sc)); got != want {
+			t.Fatalf("AppendTraceparent = %q, want %q", got, want)
 		}
 	}
 }
