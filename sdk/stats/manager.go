@@ -445,6 +445,12 @@ func (m *Manager) Flush(ctx context.Context) error {
 func (m *Manager) export(ctx context.Context) error {
 	m.exportMu.Lock()
 	defer m.exportMu.Unlock()
+	return m.exportLocked(ctx)
+}
+
+// exportLocked pushes the current state to every exporter; the caller holds
+// exportMu.
+func (m *Manager) exportLocked(ctx context.Context) error {
 	m.mu.Lock()
 	exps := slices.Clone(m.exporters)
 	m.mu.Unlock()
@@ -468,7 +474,9 @@ func (m *Manager) export(ctx context.Context) error {
 // Shutdown stops the reporting goroutine, exports the final state, shuts
 // the exporters down and unregisters every view, so later recordings cost
 // nothing. It returns when all that is done or ctx is done, whichever comes
-// first; errors are joined. Calling it again returns nil.
+// first; an export in progress is cancelled through its ctx, so an exporter
+// that ignores its ctx delays Shutdown. Errors are joined. Calling it again
+// returns nil.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	if m.shutdown {
@@ -492,8 +500,12 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		}
 		cancel()
 	}
+	// Holding exportMu keeps a concurrent Flush from calling an exporter
+	// while, or after, it is shut down.
+	m.exportMu.Lock()
+	defer m.exportMu.Unlock()
 	if len(errs) == 0 {
-		if err := m.export(ctx); err != nil {
+		if err := m.exportLocked(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

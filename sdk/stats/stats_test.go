@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -723,5 +724,64 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(1000, func() { m.Record(ctx, fl.M(3), unused.M(1)) }); n != 0 {
 		t.Errorf("Record allocates %v times per call, want 0", n)
+	}
+}
+
+// contractExporter fails the test if the manager calls it concurrently or
+// after Shutdown.
+type contractExporter struct {
+	t        *testing.T
+	inFlight atomic.Int32
+	shut     atomic.Bool
+	exports  atomic.Int32
+}
+
+func (e *contractExporter) ExportMetrics(ctx context.Context, _ []*stats.Metric) error {
+	if e.shut.Load() {
+		e.t.Error("ExportMetrics after Shutdown")
+	}
+	if e.inFlight.Add(1) > 1 {
+		e.t.Error("concurrent ExportMetrics")
+	}
+	e.exports.Add(1)
+	time.Sleep(100 * time.Microsecond)
+	e.inFlight.Add(-1)
+	return nil
+}
+
+func (e *contractExporter) Shutdown(context.Context) error {
+	if e.inFlight.Load() != 0 {
+		e.t.Error("Shutdown during ExportMetrics")
+	}
+	e.shut.Store(true)
+	return nil
+}
+
+func TestExporterNeverCalledConcurrently(t *testing.T) {
+	t.Parallel()
+	exp := &contractExporter{t: t}
+	m := stats.NewManager(stats.WithExporter(exp), stats.WithReportingPeriod(time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				if err := m.Flush(ctx); errors.Is(err, stats.ErrShutdown) {
+					return
+				} else if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := m.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if exp.exports.Load() < 2 {
+		t.Errorf("only %d exports", exp.exports.Load())
 	}
 }
