@@ -7,6 +7,7 @@ import (
 
 	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/tag"
+	"github.com/gocensus/gocensus/sdk/trace"
 )
 
 var latencyBounds = []float64{0, 0.01, 0.05, 0.1, 0.3, 0.6, 0.8, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000, 2000, 5000, 10000, 20000, 50000, 100000}
@@ -87,5 +88,32 @@ func BenchmarkRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.Read()
+	}
+}
+
+// BenchmarkRecordSampledSpan records inside a sampled span, which keeps an
+// exemplar and so allocates it.
+func BenchmarkRecordSampledSpan(b *testing.B) {
+	m, lat, ctx := benchSetup(b)
+	ctx = trace.ContextWithRemoteSpanContext(ctx, trace.SpanContext{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceOptions: trace.FlagSampled})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Record(ctx, lat.M(float64(i%200)))
+	}
+}
+
+// BenchmarkRecordManyTuples spreads recordings over 1000 tag tuples, so
+// the series map no longer fits in the innermost caches.
+func BenchmarkRecordManyTuples(b *testing.B) {
+	m, lat, _ := benchSetup(b)
+	k := tag.MustNewKey("method")
+	ctxs := make([]context.Context, 1000)
+	for i := range ctxs {
+		ctxs[i], _ = tag.New(context.Background(), tag.Insert(k, "pkg.Service/Method"+strconv.Itoa(i)))
+		m.Record(ctxs[i], lat.M(1))
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Record(ctxs[i%len(ctxs)], lat.M(float64(i%200)))
 	}
 }
