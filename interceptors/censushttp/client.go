@@ -1,0 +1,128 @@
+package censushttp
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocensus/gocensus/propagation"
+	"github.com/gocensus/gocensus/sdk/trace"
+)
+
+// NewTransport returns a RoundTripper that traces requests made through
+// base (http.DefaultTransport when nil): a CLIENT span named after the URL
+// path, the trace context injected into a copy of the request's headers,
+// and the status, sizes and latency recorded. The span ends when the
+// response body is read to the end or closed (or at once on an error), so
+// always close response bodies, as net/http requires anyway.
+func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, cfg: newConfig(opts)}
+}
+
+type transport struct {
+	base http.RoundTripper
+	cfg  *config
+}
+
+// RoundTrip implements http.RoundTripper. The request is not modified;
+// the headers go on a clone.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	cfg := t.cfg
+	ctx := req.Context()
+	if req.URL != nil && cfg.hosts != nil && (cfg.hosts.Match(strings.ToLower(req.URL.Hostname())) || cfg.hosts.Match(strings.ToLower(req.URL.Host))) {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			req = req.Clone(ctx)
+			cfg.prop.Inject(sc, propagation.HeaderCarrier(req.Header))
+		}
+		return t.base.RoundTrip(req)
+	}
+	start := time.Now()
+	name := requestPath(req.URL)
+	if cfg.nameFn != nil {
+		name = cfg.nameFn(req)
+	}
+	ctx, span := cfg.tracerOrDefault().Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	host := req.Host
+	if host == "" && req.URL != nil {
+		host = req.URL.Host
+	}
+	if span.IsRecordingEvents() && req.URL != nil {
+		span.SetAttributes(requestAttributes(req, req.URL.Scheme, host, cfg.attrs)...)
+	}
+	req = req.Clone(ctx)
+	cfg.prop.Inject(span.SpanContext(), propagation.HeaderCarrier(req.Header))
+	sent := req.ContentLength
+	if sent < 0 {
+		sent = 0
+	}
+	c := &clientCall{cfg: cfg, span: span, req: req, start: start, sent: sent}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		span.SetStatus(errorStatus(err))
+		c.end(0)
+		return resp, err
+	}
+	c.code = resp.StatusCode
+	span.SetStatus(TraceStatus(resp.StatusCode))
+	if span.IsRecordingEvents() {
+		span.SetAttributes(trace.Int64Attribute("http.status_code", int64(resp.StatusCode)))
+	}
+	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
+		c.end(0)
+		return resp, nil
+	}
+	resp.Body = &clientBody{ReadCloser: resp.Body, c: c}
+	return resp, nil
+}
+
+// clientCall is one traced request, ended once by whichever of error,
+// body EOF or body Close comes first.
+type clientCall struct {
+	cfg   *config
+	span  *trace.Span
+	req   *http.Request
+	start time.Time
+	sent  int64
+	code  int
+	once  sync.Once
+}
+
+func (c *clientCall) end(received int64) {
+	c.once.Do(func() {
+		if c.cfg.msgEvents {
+			c.span.AddMessageSendEvent(1, c.sent, 0)
+			c.span.AddMessageReceiveEvent(1, received, 0)
+		}
+		c.span.End()
+		if c.cfg.stats {
+			recordClient(c.cfg, c.req, c.code, c.sent, received, time.Since(c.start))
+		}
+	})
+}
+
+// clientBody ends the span when the body is exhausted or closed.
+type clientBody struct {
+	io.ReadCloser
+	c *clientCall
+	n int64
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if err == io.EOF {
+		b.c.end(b.n)
+	}
+	return n, err
+}
+
+func (b *clientBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.c.end(b.n)
+	return err
+}
