@@ -48,7 +48,8 @@
 //
 // Distribution bounds follow the OpenCensus proto: finite, strictly
 // increasing and > 0; the leading 0 of the OpenCensus specification tables
-// is accepted and dropped. The sum of squared deviation is derived from a
-// running sum of squares, so it can lose precision when the variance is tiny
-// against the mean; it is never negative.
+// is accepted and dropped. The sum of squared deviation is derived from
+// running sums of squares taken about each series' first value, which keeps
+// it precise unless values drift far from where they started; it is never
+// negative.
 package stats

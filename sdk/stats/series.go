@@ -42,9 +42,13 @@ type series struct {
 }
 
 type distSeries struct {
-	buckets   []atomic.Int64
-	sum       atomic.Uint64 // float64 bits
-	sumSq     atomic.Uint64 // float64 bits of the sum of squares
+	buckets []atomic.Int64
+	sum     atomic.Uint64 // float64 bits
+	// sumSq is the sum of (x-shift)², with shift the series' first value:
+	// near the mean, it keeps the sum of squared deviation precise when
+	// the variance is small against the mean (the shifted-data method).
+	sumSq     atomic.Uint64 // float64 bits
+	shift     float64
 	exemplars []atomic.Pointer[exemplar]
 }
 
@@ -91,17 +95,22 @@ func newViewState(m *Manager, def viewDef, start time.Time, maxSeries int) *view
 	for i := range labels {
 		labels[i] = LabelValue{Value: OverflowLabelValue, Present: true}
 	}
-	v.overflow = v.newSeries(labels)
+	v.overflow = v.newSeries(labels, 0)
 	return v
 }
 
-func (v *viewState) newSeries(labels []LabelValue) *series {
+// newSeries makes the aggregate for one tuple; first is the first value
+// it will hold.
+func (v *viewState) newSeries(labels []LabelValue, first float64) *series {
 	s := &series{labels: labels}
 	if v.def.agg == AggTypeDistribution {
 		n := len(v.def.bounds) + 1
 		s.dist = &distSeries{
 			buckets:   make([]atomic.Int64, n),
 			exemplars: make([]atomic.Pointer[exemplar], n),
+		}
+		if !math.IsInf(first, 0) && !math.IsNaN(first) {
+			s.dist.shift = first
 		}
 	}
 	return s
@@ -152,7 +161,7 @@ func (v *viewState) record(tags *tag.Map, m Measurement, ex *exemplarSource) {
 			key = append(key, keyAbsent)
 		}
 	}
-	s := v.lookup(key, tags)
+	s := v.lookup(key, tags, m)
 	switch v.def.agg {
 	case AggTypeCount:
 		s.i.Add(1)
@@ -174,7 +183,8 @@ func (v *viewState) record(tags *tag.Map, m Measurement, ex *exemplarSource) {
 		d := s.dist
 		b := bucketIndex(v.def.bounds, x)
 		addFloat(&d.sum, x)
-		addFloat(&d.sumSq, x*x)
+		dx := x - d.shift
+		addFloat(&d.sumSq, dx*dx)
 		d.buckets[b].Add(1)
 		if e := ex.get(x); e != nil {
 			d.exemplars[b].Store(e)
@@ -207,7 +217,7 @@ func bucketIndex(bounds []float64, x float64) int {
 // lookup returns the series for key, creating it from tags or diverting to
 // the overflow series when the view is full. The common case, a known
 // tuple, is one atomic load and one map read with no lock.
-func (v *viewState) lookup(key []byte, tags *tag.Map) *series {
+func (v *viewState) lookup(key []byte, tags *tag.Map, m Measurement) *series {
 	if rp := v.read.Load(); rp != nil {
 		if s := (*rp)[string(key)]; s != nil {
 			return s
@@ -244,7 +254,7 @@ func (v *viewState) lookup(key []byte, tags *tag.Map) *series {
 	for i, k := range v.def.keys {
 		labels[i].Value, labels[i].Present = tags.Value(k)
 	}
-	s := v.newSeries(labels)
+	s := v.newSeries(labels, m.Value())
 	if v.dirty == nil {
 		v.dirty = make(map[string]*series, len(read)+1)
 		maps.Copy(v.dirty, read)
@@ -366,8 +376,10 @@ func (d *distSeries) snapshot(bounds []float64) *DistributionValue {
 	}
 	out.Sum = math.Float64frombits(d.sum.Load())
 	if out.Count > 0 {
+		n := float64(out.Count)
+		dev := out.Sum - n*d.shift
 		sq := math.Float64frombits(d.sumSq.Load())
-		out.SumOfSquaredDeviation = max(0, sq-out.Sum*out.Sum/float64(out.Count))
+		out.SumOfSquaredDeviation = max(0, sq-dev*dev/n)
 	}
 	return out
 }

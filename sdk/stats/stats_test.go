@@ -785,3 +785,21 @@ func TestExporterNeverCalledConcurrently(t *testing.T) {
 		t.Errorf("only %d exports", exp.exports.Load())
 	}
 }
+
+func TestSumOfSquaredDeviationIsPrecise(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	fl := stats.Float64("ts", "", "s")
+	if err := m.Register(&stats.View{Measure: fl, Aggregation: stats.Distribution(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// Large values with a tiny spread: a plain sum of squares (≈3e18,
+	// whose float64 spacing is 512) would lose the answer, 0.02, entirely.
+	for _, x := range []float64{1e9 + 0.1, 1e9 + 0.2, 1e9 + 0.3} {
+		m.Record(context.Background(), fl.M(x))
+	}
+	d := m.Read()[0].TimeSeries[0].Points[0].Distribution
+	if math.Abs(d.SumOfSquaredDeviation-0.02) > 1e-6 {
+		t.Errorf("SumOfSquaredDeviation = %v, want 0.02", d.SumOfSquaredDeviation)
+	}
+}
