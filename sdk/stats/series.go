@@ -57,7 +57,8 @@ type distSeries struct {
 type exemplar struct {
 	value  float64
 	time   time.Time
-	sc     trace.SpanContext
+	tid    trace.TraceID // zero unless recorded in a sampled span
+	sid    trace.SpanID
 	attach map[string]string
 }
 
@@ -123,30 +124,39 @@ type exemplarSource struct {
 	ctx    context.Context
 	attach map[string]string
 	mgr    *Manager
-	loaded bool
-	keep   bool
-	sc     trace.SpanContext
+	state  uint8 // exemplarUnknown, exemplarNone or exemplarKeep
+	tid    trace.TraceID
+	sid    trace.SpanID
 	t      time.Time
 }
 
+const (
+	exemplarUnknown = iota
+	exemplarNone
+	exemplarKeep
+)
+
 func (e *exemplarSource) get(value float64) *exemplar {
-	if !e.loaded {
-		e.loaded = true
-		if e.ctx != nil {
-			e.sc = trace.SpanContextFromContext(e.ctx)
-		}
-		if !e.sc.IsSampled() {
-			e.sc = trace.SpanContext{}
-		}
-		e.keep = e.sc.IsValid() || len(e.attach) > 0
-		if e.keep {
-			e.t = e.mgr.now()
-		}
-	}
-	if !e.keep {
+	switch e.state {
+	case exemplarNone:
 		return nil
+	case exemplarUnknown:
+		e.state = exemplarNone
+		if e.ctx != nil {
+			if sc := trace.SpanContextFromContext(e.ctx); sc.IsSampled() && sc.IsValid() {
+				e.tid, e.sid = sc.TraceID, sc.SpanID
+				e.state = exemplarKeep
+			}
+		}
+		if len(e.attach) > 0 {
+			e.state = exemplarKeep
+		}
+		if e.state == exemplarNone {
+			return nil
+		}
+		e.t = e.mgr.now()
 	}
-	return &exemplar{value: value, time: e.t, sc: e.sc, attach: e.attach}
+	return &exemplar{value: value, time: e.t, tid: e.tid, sid: e.sid, attach: e.attach}
 }
 
 // record aggregates one measurement under the tuple of tags for v's keys.
@@ -387,7 +397,7 @@ func (d *distSeries) snapshot(bounds []float64) *DistributionValue {
 func (e *exemplar) export() *Exemplar {
 	x := &Exemplar{Value: e.value, Time: e.time}
 	n := len(e.attach)
-	if e.sc.IsValid() {
+	if e.tid.IsValid() {
 		n += 2
 	}
 	if n == 0 {
@@ -395,9 +405,9 @@ func (e *exemplar) export() *Exemplar {
 	}
 	x.Attachments = make(map[string]string, n)
 	maps.Copy(x.Attachments, e.attach)
-	if e.sc.IsValid() {
-		x.Attachments[AttachmentKeyTraceID] = e.sc.TraceID.String()
-		x.Attachments[AttachmentKeySpanID] = e.sc.SpanID.String()
+	if e.tid.IsValid() {
+		x.Attachments[AttachmentKeyTraceID] = e.tid.String()
+		x.Attachments[AttachmentKeySpanID] = e.sid.String()
 	}
 	return x
 }
