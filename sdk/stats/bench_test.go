@@ -117,3 +117,16 @@ func BenchmarkRecordManyTuples(b *testing.B) {
 		m.Record(ctxs[i%len(ctxs)], lat.M(float64(i%200)))
 	}
 }
+
+// BenchmarkRecordWithOptions adds a tag per call, as RPC instrumentation
+// adds the method and status.
+func BenchmarkRecordWithOptions(b *testing.B) {
+	m, lat, ctx := benchSetup(b)
+	k := tag.MustNewKey("status")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := m.RecordWithOptions(ctx, stats.WithTags(tag.Upsert(k, "OK")), stats.WithMeasurements(lat.M(float64(i%200)))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func SetDefault(m *Manager) {
 
 // Record records ms with the Default manager; see Manager.Record.
 func Record(ctx context.Context, ms ...Measurement) {
-	Default().record(ctx, nil, ms)
+	Default().record(ctx, nil, false, nil, ms)
 }
 
 // RecordWithOptions records with the Default manager; see

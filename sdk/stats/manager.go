@@ -243,12 +243,13 @@ func (m *Manager) Unregister(views ...*View) {
 // tuples (apart from exemplars of sampled spans). A nil ctx is treated as
 // context.Background().
 func (m *Manager) Record(ctx context.Context, ms ...Measurement) {
-	m.record(ctx, nil, ms)
+	m.record(ctx, nil, false, nil, ms)
 }
 
-func (m *Manager) record(ctx context.Context, attach map[string]string, ms []Measurement) {
+// record aggregates ms under tags, or under the tags of ctx unless
+// haveTags; ctx also supplies the span for exemplars.
+func (m *Manager) record(ctx context.Context, tags *tag.Map, haveTags bool, attach map[string]string, ms []Measurement) {
 	var (
-		tags   *tag.Map
 		loaded bool
 		ex     exemplarSource
 	)
@@ -266,7 +267,9 @@ func (m *Manager) record(ctx context.Context, attach map[string]string, ms []Mea
 			}
 			if !loaded {
 				loaded = true
-				tags = tag.FromContext(ctx)
+				if !haveTags {
+					tags = tag.FromContext(ctx)
+				}
 				ex = exemplarSource{ctx: ctx, attach: attach, mgr: m}
 			}
 			v.record(tags, meas, &ex)
@@ -280,16 +283,18 @@ func (m *Manager) record(ctx context.Context, attach map[string]string, ms []Mea
 // mutator is invalid.
 func (m *Manager) RecordWithOptions(ctx context.Context, opts ...RecordOption) error {
 	var (
-		muts   []tag.Mutator
-		ms     []Measurement
-		attach map[string]string
+		muts       []tag.Mutator
+		ms         []Measurement
+		attach     map[string]string
+		copiedMuts bool
+		copiedMs   bool
 	)
 	for _, o := range opts {
 		switch o.kind {
 		case recordKindTags:
-			muts = append(muts, o.muts...)
+			muts, copiedMuts = appendOpt(muts, o.muts, copiedMuts)
 		case recordKindMeasurements:
-			ms = append(ms, o.ms...)
+			ms, copiedMs = appendOpt(ms, o.ms, copiedMs)
 		case recordKindAttachments:
 			if attach == nil {
 				attach = make(map[string]string, len(o.attach))
@@ -297,14 +302,29 @@ func (m *Manager) RecordWithOptions(ctx context.Context, opts ...RecordOption) e
 			maps.Copy(attach, o.attach)
 		}
 	}
-	if len(muts) > 0 {
-		var err error
-		if ctx, err = tag.New(ctx, muts...); err != nil {
-			return fmt.Errorf("stats: record: %w", err)
-		}
+	if len(muts) == 0 {
+		m.record(ctx, nil, false, attach, ms)
+		return nil
 	}
-	m.record(ctx, attach, ms)
+	tags, err := tag.FromContext(ctx).With(muts...)
+	if err != nil {
+		return fmt.Errorf("stats: record: %w", err)
+	}
+	m.record(ctx, tags, true, attach, ms)
 	return nil
+}
+
+// appendOpt concatenates option slices, using the first one as it is and
+// copying only when a second one arrives, so the common single option
+// costs nothing.
+func appendOpt[T any](dst, src []T, copied bool) ([]T, bool) {
+	if dst == nil {
+		return src, false
+	}
+	if !copied {
+		dst = append(make([]T, 0, len(dst)+len(src)), dst...)
+	}
+	return append(dst, src...), true
 }
 
 type recordKind uint8

@@ -803,3 +803,44 @@ func TestSumOfSquaredDeviationIsPrecise(t *testing.T) {
 		t.Errorf("SumOfSquaredDeviation = %v, want 0.02", d.SumOfSquaredDeviation)
 	}
 }
+
+func TestRecordWithSeveralOptions(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	ib := stats.Int64("n", "", "1")
+	if err := m.Register(&stats.View{Name: "n", Measure: ib, TagKeys: []tag.Key{keyA, keyB}, Aggregation: stats.Sum()}); err != nil {
+		t.Fatal(err)
+	}
+	first := []stats.Measurement{ib.M(1)}
+	err := m.RecordWithOptions(context.Background(),
+		stats.WithTags(tag.Insert(keyA, "a")), stats.WithMeasurements(first...),
+		stats.WithTags(tag.Insert(keyB, "b")), stats.WithMeasurements(ib.M(2), ib.M(3)),
+		stats.WithMeasurements(ib.M(4)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0].Value() != 1 || len(first) != 1 {
+		t.Errorf("caller's slice changed: %v", first)
+	}
+	ts := m.Read()[0].TimeSeries
+	if len(ts) != 1 || !slices.Equal(statstest.Labels(ts[0]), []string{"a", "b"}) || ts[0].Points[0].Int64Value != 10 {
+		t.Errorf("time series = %v %+v", statstest.Labels(ts[0]), ts[0].Points)
+	}
+}
+
+func TestViewKeepsItsOwnBounds(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	fl := stats.Float64("x", "", "1")
+	agg := stats.Distribution(1, 2)
+	if err := m.Register(&stats.View{Measure: fl, Aggregation: agg}); err != nil {
+		t.Fatal(err)
+	}
+	agg.Buckets[0] = 100 // changing the aggregation afterwards has no effect
+	m.Record(context.Background(), fl.M(1.5))
+	d := m.Read()[0].TimeSeries[0].Points[0].Distribution
+	if !slices.Equal(d.BucketBounds, []float64{1, 2}) || d.Buckets[1].Count != 1 {
+		t.Errorf("bounds %v buckets %+v", d.BucketBounds, d.Buckets)
+	}
+}

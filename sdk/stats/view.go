@@ -88,7 +88,7 @@ func (a *Aggregation) normalizedBounds() ([]float64, error) {
 			return nil, fmt.Errorf("%w: bucket bounds not strictly increasing: %v after %v", ErrInvalidView, x, b[i-1])
 		}
 	}
-	return slices.Clip(b), nil
+	return slices.Clone(b), nil
 }
 
 // View says which measure to aggregate, how, and by which tag keys. Its
