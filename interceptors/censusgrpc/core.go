@@ -68,6 +68,8 @@ type call struct {
 	mt       *methodTags             // cached tag maps, nil when userTags is set
 	tags     atomic.Pointer[tag.Map] // what the context answers for tags
 
+	binBuf [propagation.BinaryLen]byte // grpc-trace-bin value, never changed once sent
+
 	ended                atomic.Bool
 	sentMsgs, recvMsgs   atomic.Int64
 	sentBytes, recvBytes atomic.Int64
@@ -85,14 +87,14 @@ func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.
 		return ctx, nil
 	}
 	if cfg.exclude.Match(fullMethod) {
-		return cfg.inject(ctx, trace.SpanContextFromContext(ctx)), nil
+		return cfg.inject(ctx, trace.SpanContextFromContext(ctx), nil), nil
 	}
 	t := cfg.tracerOrDefault()
 	name := cfg.spanName(fullMethod)
 	ctx, span := t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	c := &call{Context: ctx, cfg: cfg, span: span, fullMethod: fullMethod, name: name, client: true}
 	c.begin()
-	return cfg.inject(c, span.SpanContext()), c
+	return cfg.inject(c, span.SpanContext(), &c.binBuf), c
 }
 
 // startServer begins a server call; see startClient for the nil call.
@@ -294,14 +296,23 @@ func msgSize(m any) int64 {
 
 // inject adds the configured trace context formats (and tags) for sc to the
 // outgoing metadata of ctx, in one metadata append.
-func (cfg *config) inject(ctx context.Context, sc trace.SpanContext) context.Context {
+//
+// A non-nil bin is where the binary value is encoded; the metadata string
+// then points into it, sparing an allocation, so bin must never change
+// afterwards (a call's own buffer, written once).
+func (cfg *config) inject(ctx context.Context, sc trace.SpanContext, bin *[propagation.BinaryLen]byte) context.Context {
 	var kv [8]string
 	n := 0
 	if sc.IsValid() {
 		if cfg.injectBinary {
-			var b [propagation.BinaryLen]byte
-			propagation.PutBinary(&b, sc)
-			kv[n], kv[n+1] = propagation.BinaryKey, string(b[:])
+			if bin != nil {
+				propagation.PutBinary(bin, sc)
+				kv[n], kv[n+1] = propagation.BinaryKey, unsafe.String(&bin[0], len(bin))
+			} else {
+				var b [propagation.BinaryLen]byte
+				propagation.PutBinary(&b, sc)
+				kv[n], kv[n+1] = propagation.BinaryKey, string(b[:])
+			}
 			n += 2
 		}
 		if cfg.injectW3C {
@@ -337,7 +348,7 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 	for _, f := range cfg.formats {
 		switch f {
 		case FormatBinary:
-			v := metadata.ValueFromIncomingContext(ctx, propagation.BinaryKey)
+			v := incomingValues(ctx, propagation.BinaryKey)
 			if len(v) == 0 {
 				continue
 			}
@@ -355,7 +366,7 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 			}
 			return sc
 		case FormatTraceContext:
-			v := metadata.ValueFromIncomingContext(ctx, traceparentKey)
+			v := incomingValues(ctx, traceparentKey)
 			if len(v) == 0 {
 				continue
 			}
@@ -372,7 +383,7 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 				cfg.badInput(traceparentKey, err)
 				continue
 			}
-			if ts := metadata.ValueFromIncomingContext(ctx, tracestateKey); len(ts) > 0 {
+			if ts := incomingValues(ctx, tracestateKey); len(ts) > 0 {
 				joined := strings.Join(ts, ",")
 				if len(joined) <= maxTracestateLen {
 					if st, err := trace.ParseTracestate(joined); err == nil {
@@ -389,7 +400,7 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 // extractTags puts the tags of an incoming grpc-tags-bin entry into ctx,
 // merged over (replacing) any tag map already there.
 func (cfg *config) extractTags(ctx context.Context) context.Context {
-	v := metadata.ValueFromIncomingContext(ctx, tag.GRPCMetadataKey)
+	v := incomingValues(ctx, tag.GRPCMetadataKey)
 	if len(v) == 0 {
 		return ctx
 	}
@@ -399,6 +410,25 @@ func (cfg *config) extractTags(ctx context.Context) context.Context {
 		return ctx
 	}
 	return tag.NewContext(ctx, m)
+}
+
+// incomingKey is the context key grpc keeps incoming metadata under,
+// learned once by letting metadata.ValueFromIncomingContext ask a probe
+// context for it (see tagContextKey). Reading the metadata.MD stored there
+// spares the copy ValueFromIncomingContext makes of every value it returns.
+var incomingKey = sync.OnceValue(func() any {
+	p := &keyProbe{Context: context.Background()}
+	metadata.ValueFromIncomingContext(p, traceparentKey)
+	return p.key
+})
+
+// incomingValues returns the values of key (lowercase) in the incoming
+// metadata of ctx, without copying; callers must not modify them.
+func incomingValues(ctx context.Context, key string) []string {
+	if md, ok := ctx.Value(incomingKey()).(metadata.MD); ok {
+		return md[key]
+	}
+	return metadata.ValueFromIncomingContext(ctx, key)
 }
 
 var errOversized = errors.New("censusgrpc: value too long")
