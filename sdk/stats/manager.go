@@ -73,9 +73,10 @@ func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }
 
-// WithErrorHandler receives errors of periodic exports, which have no
-// caller to return them to. The default logs them with slog at warning
-// level. It is called from the reporting goroutine and must not block long.
+// WithErrorHandler receives every error of periodic exports, which have no
+// caller to return them to. By default slog.Default logs a warning when
+// exports start failing and a note when they recover, nothing in between.
+// It is called from the reporting goroutine and must not block long.
 func WithErrorHandler(h func(error)) Option {
 	return func(c *config) { c.errHandler = h }
 }
@@ -148,12 +149,24 @@ func (m *Manager) maxSeries() int {
 	return m.cfg.maxSeries
 }
 
-func (m *Manager) handleError(err error) {
+// reportExport hands the result of a periodic export to the error handler
+// or, by default, logs a warning when exports start failing and a note
+// when they recover, so a long outage does not flood the log. It returns
+// whether exports are now failing.
+func (m *Manager) reportExport(err error, failing bool) bool {
 	if m.cfg.errHandler != nil {
-		m.cfg.errHandler(err)
-		return
+		if err != nil {
+			m.cfg.errHandler(err)
+		}
+		return err != nil
 	}
-	slog.Warn("stats: periodic metric export failed", "error", err)
+	switch {
+	case err != nil && !failing:
+		slog.Warn("stats: periodic metric export failing; further failures are not logged until it recovers", "error", err)
+	case err == nil && failing:
+		slog.Info("stats: periodic metric export recovered")
+	}
+	return err != nil
 }
 
 // Register validates views and starts aggregating them. Registering a view
@@ -435,15 +448,14 @@ func (m *Manager) run(ctx context.Context, stop, done chan struct{}, period time
 	defer close(done)
 	t := time.NewTicker(period)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 			ectx, cancel := context.WithTimeout(ctx, period)
-			if err := m.export(ectx); err != nil {
-				m.handleError(err)
-			}
+			failing = m.reportExport(m.export(ectx), failing)
 			cancel()
 		}
 	}

@@ -3,6 +3,7 @@ package stats_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -842,5 +843,69 @@ func TestViewKeepsItsOwnBounds(t *testing.T) {
 	d := m.Read()[0].TimeSeries[0].Points[0].Distribution
 	if !slices.Equal(d.BucketBounds, []float64{1, 2}) || d.Buckets[1].Count != 1 {
 		t.Errorf("bounds %v buckets %+v", d.BucketBounds, d.Buckets)
+	}
+}
+
+// flakyExporter fails while fail is set.
+type flakyExporter struct{ fail atomic.Bool }
+
+func (e *flakyExporter) ExportMetrics(context.Context, []*stats.Metric) error {
+	if e.fail.Load() {
+		return errors.New("backend down")
+	}
+	return nil
+}
+
+func (e *flakyExporter) Shutdown(context.Context) error { return nil }
+
+// lockedBuffer is a bytes.Buffer safe for the logger's goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDefaultErrorLogging is not parallel: it replaces slog's default.
+func TestDefaultErrorLogging(t *testing.T) {
+	var logs lockedBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+
+	exp := &flakyExporter{}
+	exp.fail.Store(true)
+	m := stats.NewManager(stats.WithExporter(exp), stats.WithReportingPeriod(time.Millisecond))
+	waitFor := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(logs.String(), what) {
+			if time.Now().After(deadline) {
+				t.Fatalf("log never contained %q:\n%s", what, logs.String())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitFor("export failing")
+	time.Sleep(20 * time.Millisecond) // many more failed periods
+	exp.fail.Store(false)
+	waitFor("export recovered")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "export failing"); n != 1 {
+		t.Errorf("failure logged %d times, want once:\n%s", n, logs.String())
 	}
 }
