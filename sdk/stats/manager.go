@@ -293,7 +293,9 @@ func (m *Manager) record(ctx context.Context, tags *tag.Map, haveTags bool, atta
 // RecordWithOptions is Record with per-call options: extra tags
 // (WithTags), the measurements (WithMeasurements) and exemplar attachments
 // (WithAttachments). It returns an error, and records nothing, if a tag
-// mutator is invalid.
+// mutator is invalid. As in OpenCensus, when no view of the manager uses
+// any of the measurements it returns at once, without applying (or
+// checking) the mutators, so unused instrumentation stays cheap.
 func (m *Manager) RecordWithOptions(ctx context.Context, opts ...RecordOption) error {
 	var (
 		muts       []tag.Mutator
@@ -319,12 +321,32 @@ func (m *Manager) RecordWithOptions(ctx context.Context, opts ...RecordOption) e
 		m.record(ctx, nil, false, attach, ms)
 		return nil
 	}
+	if !m.usesAny(ms) {
+		return nil
+	}
 	tags, err := tag.FromContext(ctx).With(muts...)
 	if err != nil {
 		return fmt.Errorf("stats: record: %w", err)
 	}
 	m.record(ctx, tags, true, attach, ms)
 	return nil
+}
+
+// usesAny reports whether a view of m aggregates one of ms.
+func (m *Manager) usesAny(ms []Measurement) bool {
+	for _, meas := range ms {
+		if meas.d == nil {
+			continue
+		}
+		if p := meas.d.subs.Load(); p != nil {
+			for _, v := range *p {
+				if v.mgr == m {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // appendOpt concatenates option slices, using the first one as it is and

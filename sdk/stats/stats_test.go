@@ -343,6 +343,10 @@ func TestRecordWithOptions(t *testing.T) {
 	if err := m.RecordWithOptions(ctx, stats.RecordOption{}); err != nil {
 		t.Errorf("zero option: %v", err)
 	}
+	unused := stats.Int64("unused", "", "1")
+	if err := m.RecordWithOptions(ctx, stats.WithTags(tag.Upsert(keyB, "bad\x01value")), stats.WithMeasurements(unused.M(1))); err != nil {
+		t.Errorf("mutators were applied although no view uses the measure: %v", err)
+	}
 	ts := m.Read()[0].TimeSeries
 	if len(ts) != 1 || !slices.Equal(statstest.Labels(ts[0]), []string{"x", "extra"}) || ts[0].Points[0].Int64Value != 4 {
 		t.Errorf("time series after RecordWithOptions: %+v", ts)
