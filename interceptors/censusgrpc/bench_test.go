@@ -101,9 +101,8 @@ func BenchmarkUnary(b *testing.B) {
 				name = s.name + "/sampled"
 			}
 			b.Run(name, func(b *testing.B) {
-				e := newEnv(b, nil, nil)
 				so, do := s.opts(benchTracer(sampled))
-				e = newEnv(b, so, do)
+				e := newEnv(b, so, do)
 				ctx := context.Background()
 				req := wrapperspb.String("hello")
 				b.ReportAllocs()

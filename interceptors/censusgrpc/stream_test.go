@@ -205,10 +205,12 @@ func TestStreamsEndExactlyOnce(t *testing.T) {
 		}
 	}
 	// A stream whose deadline passes before its headers leave never
-	// reaches the server; every other one has a server span.
+	// reaches the server, and with the stats handler, which gRPC calls only
+	// once it attempts the RPC, may not even have a client span; every
+	// other stream has both.
 	deadlined := n/len(streamEndings) + 1
-	if clients != n || servers > n || servers < n-deadlined {
-		t.Errorf("%d client and %d server spans, want %d and at least %d", clients, servers, n, n-deadlined)
+	if clients > n || clients < n-deadlined || servers > clients || servers < n-deadlined {
+		t.Errorf("%d client and %d server spans, want %d (at least %d) of each", clients, servers, n, n-deadlined)
 	}
 }
 
@@ -218,9 +220,8 @@ func TestStreamSpans(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tracer, mem, _ := recordingTracer()
-			e := newEnv(t, nil, nil)
 			srvOpts, dialOpts := withTracer(name, tracer)
-			e = newEnv(t, srvOpts, dialOpts)
+			e := newEnv(t, srvOpts, dialOpts)
 			if err := streamEndings[0].run(testCtx(t), e.conn); err != nil {
 				t.Fatal(err)
 			}

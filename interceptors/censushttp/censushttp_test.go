@@ -185,32 +185,35 @@ func TestResponseWriterInterfaces(t *testing.T) {
 		c.controllerFlush = http.NewResponseController(w).Flush() == nil
 		return c
 	}
-	var plain, wrapped caps
-	inner := func(dst *caps) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { *dst = probe(w) })
-	}
+	// The probe flushes, so the client may see the response before the
+	// handler returns; results travel over a channel.
+	results := make(chan caps, 1)
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { results <- probe(w) })
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/plain" {
-			inner(&plain).ServeHTTP(w, r)
+			inner.ServeHTTP(w, r)
 			return
 		}
-		censushttp.NewHandler(inner(&wrapped), censushttp.WithTracer(trace.NewTracer())).ServeHTTP(w, r)
+		censushttp.NewHandler(inner, censushttp.WithTracer(trace.NewTracer())).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	for _, p := range []string{"/plain", "/wrapped"} {
+	var got [2]caps
+	for i, p := range []string{"/plain", "/wrapped"} {
 		resp, err := srv.Client().Get(srv.URL + p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		got[i] = <-results
 	}
+	plain, wrapped := got[0], got[1]
 	if plain != wrapped || !wrapped.flusher || !wrapped.hijacker || !wrapped.readerFrom {
 		t.Errorf("wrapped %+v, plain %+v", wrapped, plain)
 	}
 	// A recorder is only a Flusher.
 	rec := httptest.NewRecorder()
-	censushttp.NewHandler(inner(&wrapped), censushttp.WithTracer(trace.NewTracer())).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	if want := probe(httptest.NewRecorder()); wrapped != want {
+	censushttp.NewHandler(inner, censushttp.WithTracer(trace.NewTracer())).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if wrapped, want := <-results, probe(httptest.NewRecorder()); wrapped != want {
 		t.Errorf("over a recorder: %+v, want %+v", wrapped, want)
 	}
 }
