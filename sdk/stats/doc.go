@@ -31,7 +31,7 @@
 //
 // Push: every reporting period (WithReportingPeriod, default 10 s) the
 // manager hands the metrics to each MetricExporter (WithExporter,
-// AddExporter); print, file, log and agent exporters implement it. Pull:
+// AddExporter); the print, file and log exporters implement it. Pull:
 // Manager.Read returns the same metrics on demand, which is how the
 // Prometheus exporter serves scrapes. Metrics follow the OpenCensus metrics
 // proto: Count, Sum and Distribution views are cumulative from the view's
