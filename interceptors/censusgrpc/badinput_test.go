@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
 	"github.com/gocensus/gocensus/propagation"
+	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/tag"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
@@ -118,4 +119,53 @@ func FuzzServerExtract(f *testing.F) {
 			t.Fatalf("err %v, called %v", err, called)
 		}
 	})
+}
+
+// TestBadContextOverTheWire sends malformed trace context from a plain
+// client through a real transport: the call succeeds and the server span
+// starts a new trace.
+func TestBadContextOverTheWire(t *testing.T) {
+	t.Parallel()
+	tracer, mem, _ := recordingTracer()
+	e := newEnv(t, censusgrpc.ServerOptions(censusgrpc.WithTracer(tracer),
+		censusgrpc.WithPropagation(censusgrpc.FormatBinary, censusgrpc.FormatTraceContext),
+		censusgrpc.WithLogger(slog.New(new(countHandler)))), nil)
+	bad := [][]string{
+		{propagation.BinaryKey, "\x00\x00\x01"},
+		{propagation.BinaryKey, strings.Repeat("\x00", 4000)},
+		{"traceparent", "00-zz-zz-01"},
+		{"traceparent", strings.Repeat("f", 4000)},
+	}
+	for _, kv := range bad {
+		ctx := metadata.AppendToOutgoingContext(testCtx(t), kv...)
+		if _, err := e.unary(ctx, "x"); err != nil {
+			t.Fatalf("%q: %v", kv[0], err)
+		}
+	}
+	spans := mem.GetSpans()
+	if len(spans) != len(bad) {
+		t.Fatalf("%d spans, want %d", len(spans), len(bad))
+	}
+	for _, s := range spans {
+		if s.ParentSpanID.IsValid() || s.HasRemoteParent {
+			t.Errorf("span with parent %v from malformed input", s.ParentSpanID)
+		}
+	}
+}
+
+// TestNoGlobalState builds interceptors and handlers per connection, as
+// some programs do, and checks nothing is registered globally or left
+// running.
+func TestNoGlobalState(t *testing.T) {
+	t.Parallel()
+	before := len(stats.Default().Read())
+	for range 1000 {
+		_ = censusgrpc.ClientOptions()
+		_ = censusgrpc.ServerOptions()
+		_ = censusgrpc.NewClientHandler()
+		_ = censusgrpc.NewServerHandler()
+	}
+	if after := len(stats.Default().Read()); after != before {
+		t.Errorf("building instrumentation registered %d metrics", after-before)
+	}
 }
