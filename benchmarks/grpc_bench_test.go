@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"testing"
+	"time"
 
 	"go.opencensus.io/plugin/ocgrpc"
 	octrace "go.opencensus.io/trace"
@@ -15,6 +16,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -66,22 +69,40 @@ var benchDesc = grpc.ServiceDesc{
 
 var benchStreamDesc = &grpc.StreamDesc{StreamName: "Stream", ServerStreams: true, ClientStreams: true}
 
-// grpcLibs are the instrumentations compared; each returns the server and
-// dial options for one sampling decision (every call is a root span).
+// gcRPCTracer is a gocensus tracer with the given sampling exporting to a
+// discarding batcher.
+func gcRPCTracer(b *testing.B, sampled bool) *trace.Tracer {
+	sampler := trace.NeverSample()
+	if sampled {
+		sampler = trace.AlwaysSample()
+	}
+	quiet := trace.WithLogger(slog.New(slog.DiscardHandler))
+	t := trace.NewTracer(trace.WithSampler(sampler), trace.WithBatcher(gcDiscard{}, quiet))
+	b.Cleanup(func() { _ = t.Shutdown(context.Background()) })
+	return t
+}
+
+// grpcLibs are the instrumentations compared. They trace with their
+// defaults; metrics are as cheap as each library makes them when nobody
+// reads them (opencensus-go records into views nobody registered, otelgrpc
+// into the global no-op meter). gocensus records its RPC stats by
+// default, into stats.Default(); lib=gocensus turns that off to compare
+// tracing alone, and lib=gocensus-stats shows the default, whose extra cost
+// is mostly computing message sizes in the interceptors.
+//
+// Each setup returns the server and dial options for one sampling decision
+// (every call is a root span).
 var grpcLibs = []struct {
 	name  string
 	setup func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption)
 }{
 	{"none", func(*testing.B, bool) ([]grpc.ServerOption, []grpc.DialOption) { return nil, nil }},
 	{"gocensus", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
-		sampler := trace.NeverSample()
-		if sampled {
-			sampler = trace.AlwaysSample()
-		}
-		quiet := trace.WithLogger(slog.New(slog.DiscardHandler))
-		t := trace.NewTracer(trace.WithSampler(sampler), trace.WithBatcher(gcDiscard{}, quiet))
-		b.Cleanup(func() { _ = t.Shutdown(context.Background()) })
-		opt := censusgrpc.WithTracer(t)
+		opt := censusgrpc.WithTracer(gcRPCTracer(b, sampled))
+		return censusgrpc.ServerOptions(opt, censusgrpc.WithStats(false)), censusgrpc.ClientOptions(opt, censusgrpc.WithStats(false))
+	}},
+	{"gocensus-stats", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
+		opt := censusgrpc.WithTracer(gcRPCTracer(b, sampled))
 		return censusgrpc.ServerOptions(opt), censusgrpc.ClientOptions(opt)
 	}},
 	{"opencensus", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
@@ -192,5 +213,121 @@ func BenchmarkStreamMessage(b *testing.B) {
 			for cs.RecvMsg(in) == nil {
 			}
 		})
+	}
+}
+
+// rpcSides is one library's client and server instrumentation as plain
+// functions, so that an RPC can be driven through both without a
+// transport: unary(ctx, handler) runs the client side, hands the outgoing
+// metadata to the server side as incoming metadata, and runs handler there.
+type rpcSides func(ctx context.Context, req, resp *wrapperspb.StringValue) error
+
+// handlerSides drives a client and a server stats.Handler with the events
+// gRPC delivers for a unary call.
+func handlerSides(cli, srv stats.Handler) rpcSides {
+	return func(ctx context.Context, req, resp *wrapperspb.StringValue) error {
+		now := time.Now()
+		ctx = cli.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: benchUnary})
+		cli.HandleRPC(ctx, &stats.Begin{Client: true, BeginTime: now})
+		md, _ := metadata.FromOutgoingContext(ctx)
+		cli.HandleRPC(ctx, &stats.OutHeader{Client: true, FullMethod: benchUnary, Header: md})
+		cli.HandleRPC(ctx, &stats.OutPayload{Client: true, Payload: req, Length: 7, WireLength: 12, SentTime: now})
+
+		sctx := srv.TagRPC(metadata.NewIncomingContext(context.Background(), md), &stats.RPCTagInfo{FullMethodName: benchUnary})
+		srv.HandleRPC(sctx, &stats.InHeader{FullMethod: benchUnary, Header: md})
+		srv.HandleRPC(sctx, &stats.Begin{BeginTime: now})
+		srv.HandleRPC(sctx, &stats.InPayload{Payload: req, Length: 7, WireLength: 12, RecvTime: now})
+		srv.HandleRPC(sctx, &stats.OutPayload{Payload: resp, Length: 7, WireLength: 12, SentTime: now})
+		srv.HandleRPC(sctx, &stats.End{BeginTime: now, EndTime: time.Now()})
+
+		cli.HandleRPC(ctx, &stats.InPayload{Client: true, Payload: resp, Length: 7, WireLength: 12, RecvTime: now})
+		cli.HandleRPC(ctx, &stats.End{Client: true, BeginTime: now, EndTime: time.Now()})
+		return nil
+	}
+}
+
+// gcSides runs gocensus's unary interceptors, handing the outgoing
+// metadata to the server side as the transport would.
+func gcSides(t *trace.Tracer, opts ...censusgrpc.Option) rpcSides {
+	opts = append(opts, censusgrpc.WithTracer(t))
+	cli := censusgrpc.UnaryClientInterceptor(opts...)
+	srv := censusgrpc.UnaryServerInterceptor(opts...)
+	info := &grpc.UnaryServerInfo{FullMethod: benchUnary}
+	return func(ctx context.Context, req, resp *wrapperspb.StringValue) error {
+		return cli(ctx, benchUnary, req, resp, nil, func(ctx context.Context, _ string, req, _ any, _ *grpc.ClientConn, _ ...grpc.CallOption) error {
+			md, _ := metadata.FromOutgoingContext(ctx)
+			_, err := srv(metadata.NewIncomingContext(context.Background(), md), req, info,
+				func(context.Context, any) (any, error) { return resp, nil })
+			return err
+		})
+	}
+}
+
+// BenchmarkUnaryOverhead is the instrumentation of one unary call, client
+// and server side, without gRPC's transport: what each library adds to a
+// call. gocensus runs its interceptors, the peers their stats handlers fed
+// the events gRPC would deliver. It isolates the overhead that
+// BenchmarkUnary measures against a transport whose cost dominates and
+// varies.
+func BenchmarkUnaryOverhead(b *testing.B) {
+	libs := []struct {
+		name  string
+		setup func(b *testing.B, sampled bool) rpcSides
+	}{
+		{"none", func(*testing.B, bool) rpcSides {
+			return func(ctx context.Context, req, resp *wrapperspb.StringValue) error {
+				md, _ := metadata.FromOutgoingContext(ctx)
+				_ = metadata.NewIncomingContext(context.Background(), md)
+				return nil
+			}
+		}},
+		{"gocensus", func(b *testing.B, sampled bool) rpcSides {
+			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false))
+		}},
+		{"gocensus-stats", func(b *testing.B, sampled bool) rpcSides {
+			return gcSides(gcRPCTracer(b, sampled))
+		}},
+		{"opencensus", func(b *testing.B, sampled bool) rpcSides {
+			sampler := octrace.NeverSample()
+			if sampled {
+				sampler = octrace.AlwaysSample()
+			}
+			octrace.ApplyConfig(octrace.Config{DefaultSampler: sampler})
+			octrace.RegisterExporter(ocDiscard{})
+			b.Cleanup(func() {
+				octrace.UnregisterExporter(ocDiscard{})
+				octrace.ApplyConfig(octrace.Config{DefaultSampler: octrace.ProbabilitySampler(1e-4)})
+			})
+			return handlerSides(&ocgrpc.ClientHandler{}, &ocgrpc.ServerHandler{})
+		}},
+		{"otel", func(b *testing.B, sampled bool) rpcSides {
+			sampler := sdktrace.NeverSample()
+			if sampled {
+				sampler = sdktrace.AlwaysSample()
+			}
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(otelDiscard{}))
+			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			opts := []otelgrpc.Option{otelgrpc.WithTracerProvider(tp), otelgrpc.WithPropagators(propagation.TraceContext{})}
+			return handlerSides(otelgrpc.NewClientHandler(opts...), otelgrpc.NewServerHandler(opts...))
+		}},
+	}
+	for _, lib := range libs {
+		for _, sampled := range []bool{true, false} {
+			name := "lib=" + lib.name + "/unsampled"
+			if sampled {
+				name = "lib=" + lib.name + "/sampled"
+			}
+			b.Run(name, func(b *testing.B) {
+				rpc := lib.setup(b, sampled)
+				ctx := context.Background()
+				req, resp := wrapperspb.String("hello"), wrapperspb.String("hello")
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := rpc(ctx, req, resp); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

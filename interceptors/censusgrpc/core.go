@@ -73,10 +73,7 @@ type call struct {
 	ended                atomic.Bool
 	sentMsgs, recvMsgs   atomic.Int64
 	sentBytes, recvBytes atomic.Int64
-	segMu                sync.Mutex
-	seg                  *trace.Span
-	segCount             int64
-	segStart             time.Time
+	segs                 *segments // nil unless stream segments are on
 }
 
 // startClient begins a client call. It returns a nil call when the RPC is
@@ -154,6 +151,9 @@ func (c *call) Value(key any) any {
 func (c *call) begin() {
 	c.recording = c.span.IsRecordingEvents()
 	c.needSize = c.cfg.stats || (c.recording && c.cfg.msgEvents)
+	if c.recording && c.cfg.msgEvents && (c.cfg.segMsgs > 0 || c.cfg.segEvery > 0) {
+		c.segs = new(segments)
+	}
 	if c.cfg.stats {
 		c.start = time.Now()
 		c.statsStart()
@@ -201,15 +201,25 @@ func (c *call) received(n, wire int64) {
 	}
 }
 
+// segments is the state of WithStreamSegments, kept out of call so calls
+// without it stay small.
+type segments struct {
+	mu    sync.Mutex
+	cur   *trace.Span
+	count int64
+	start time.Time
+}
+
 // eventSpan returns the span message events go to: the RPC span, or with
 // stream segments the current segment, rotated when full or old.
 func (c *call) eventSpan() *trace.Span {
 	cfg := c.cfg
-	if cfg.segMsgs == 0 && cfg.segEvery == 0 {
+	if c.segs == nil {
 		return c.span
 	}
-	c.segMu.Lock()
-	defer c.segMu.Unlock()
+	sg := c.segs
+	sg.mu.Lock()
+	defer sg.mu.Unlock()
 	if c.ended.Load() {
 		return c.span
 	}
@@ -217,16 +227,16 @@ func (c *call) eventSpan() *trace.Span {
 	if cfg.segEvery > 0 {
 		now = time.Now()
 	}
-	if c.seg != nil && ((cfg.segMsgs > 0 && c.segCount >= cfg.segMsgs) || (cfg.segEvery > 0 && now.Sub(c.segStart) >= cfg.segEvery)) {
-		c.seg.End()
-		c.seg = nil
+	if sg.cur != nil && ((cfg.segMsgs > 0 && sg.count >= cfg.segMsgs) || (cfg.segEvery > 0 && now.Sub(sg.start) >= cfg.segEvery)) {
+		sg.cur.End()
+		sg.cur = nil
 	}
-	if c.seg == nil {
-		c.seg = cfg.tracerOrDefault().StartSpan(c.span, c.name+"/segment", trace.WithSpanKind(trace.SpanKindInternal))
-		c.segCount, c.segStart = 0, now
+	if sg.cur == nil {
+		sg.cur = cfg.tracerOrDefault().StartSpan(c.span, c.name+"/segment", trace.WithSpanKind(trace.SpanKindInternal))
+		sg.count, sg.start = 0, now
 	}
-	c.segCount++
-	return c.seg
+	sg.count++
+	return sg.cur
 }
 
 // end finishes the call: status, span end, stats. Only the first call has an
@@ -245,12 +255,14 @@ func (c *call) end(err error, latency time.Duration) {
 			c.span.SetAttributes(trace.StringAttribute("peer.address", p.Addr.String()))
 		}
 	}
-	c.segMu.Lock()
-	if c.seg != nil {
-		c.seg.End()
-		c.seg = nil
+	if sg := c.segs; sg != nil {
+		sg.mu.Lock()
+		if sg.cur != nil {
+			sg.cur.End()
+			sg.cur = nil
+		}
+		sg.mu.Unlock()
 	}
-	c.segMu.Unlock()
 	c.span.End()
 	if c.cfg.stats {
 		c.statsEnd(uint32(code), latency)

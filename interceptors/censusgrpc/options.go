@@ -273,7 +273,27 @@ func WithStatsManager(m *stats.Manager) Option {
 type Excludelist struct {
 	exact    map[string]struct{}
 	prefixes []string
-	globs    []string
+	globs    []glob
+}
+
+// glob is a path.Match pattern with its literal prefix, checked first so
+// most methods are rejected without running the matcher; a pattern that is
+// that prefix plus one final '*' (the usual "/pkg.Service/*") needs no
+// matcher at all.
+type glob struct {
+	pattern, literal string
+	lastStar         bool
+}
+
+func (g glob) match(s string) bool {
+	if !strings.HasPrefix(s, g.literal) {
+		return false
+	}
+	if g.lastStar {
+		return !strings.Contains(s[len(g.literal):], "/")
+	}
+	ok, _ := path.Match(g.pattern, s)
+	return ok
 }
 
 // NewExcludelist returns an Excludelist of patterns.
@@ -284,7 +304,8 @@ func NewExcludelist(patterns ...string) *Excludelist {
 		case p == "":
 		case strings.ContainsAny(p, "*?["):
 			if _, err := path.Match(p, ""); err == nil {
-				e.globs = append(e.globs, p)
+				i := strings.IndexAny(p, "*?[\\")
+				e.globs = append(e.globs, glob{pattern: p, literal: p[:i], lastStar: i == len(p)-1 && p[i] == '*'})
 			}
 		case strings.HasSuffix(p, "/"):
 			e.prefixes = append(e.prefixes, p)
@@ -309,7 +330,7 @@ func (e *Excludelist) Match(fullMethod string) bool {
 		}
 	}
 	for _, g := range e.globs {
-		if ok, _ := path.Match(g, fullMethod); ok {
+		if g.match(fullMethod) {
 			return true
 		}
 	}
