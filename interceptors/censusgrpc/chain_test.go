@@ -158,3 +158,41 @@ func TestExcludedMethodsOption(t *testing.T) {
 		t.Errorf("want only the health call traced, got %d/%d spans", len(client), len(server))
 	}
 }
+
+// TestReportable runs the core behind go-grpc-middleware's generic
+// interceptors.
+func TestReportable(t *testing.T) {
+	t.Parallel()
+	tracer, mem, _ := recordingTracer()
+	r := censusgrpc.Reportable(censusgrpc.WithTracer(tracer))
+	e := newEnv(t,
+		[]grpc.ServerOption{grpc.ChainUnaryInterceptor(interceptors.UnaryServerInterceptor(r)), grpc.ChainStreamInterceptor(interceptors.StreamServerInterceptor(r))},
+		[]grpc.DialOption{grpc.WithChainUnaryInterceptor(interceptors.UnaryClientInterceptor(r)), grpc.WithChainStreamInterceptor(interceptors.StreamClientInterceptor(r))})
+	ctx := testCtx(t)
+	if _, err := e.unary(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.unary(ctx, "fail:status"); status.Code(err) != codes.NotFound {
+		t.Fatalf("err %v", err)
+	}
+	if err := streamEndings[0].run(ctx, e.conn); err != nil {
+		t.Fatal(err)
+	}
+	client, server := spansByKind(mem.GetSpans())
+	if len(client) != 3 || len(server) != 3 {
+		t.Fatalf("%d client and %d server spans, want 3 and 3", len(client), len(server))
+	}
+	parents := map[trace.SpanID]*trace.SpanData{}
+	for _, c := range client {
+		parents[c.SpanID] = c
+	}
+	for _, s := range server {
+		c := parents[s.ParentSpanID]
+		if c == nil || c.Name != s.Name || c.Status.Code != s.Status.Code {
+			t.Errorf("server span %q has no matching client span", s.Name)
+		}
+		if s.Name == "test.Echo/Unary" && s.Status.Code == 0 && len(s.MessageEvents) != 2 {
+			t.Errorf("unary server span has %d message events", len(s.MessageEvents))
+		}
+	}
+}

@@ -79,7 +79,9 @@
 // only from RecvMsg, and its CallMeta rebuilds the full method with
 // fmt.Sprintf on every call, which is why the interceptors here implement
 // the same reporter shape (begin, message sent, message received, end) on
-// their own core instead of wrapping it.
+// their own core instead of wrapping it. Reportable still offers that core
+// to go-grpc-middleware's generic interceptors, for middleware stacks built
+// on them.
 //
 // # Lifecycle
 //
