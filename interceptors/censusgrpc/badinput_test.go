@@ -160,9 +160,9 @@ func TestNoGlobalState(t *testing.T) {
 	t.Parallel()
 	before := len(stats.Default().Read())
 	for range 1000 {
-		_ = censusgrpc.ClientOptions()
-		_ = censusgrpc.ServerOptions()
-		_ = censusgrpc.NewClientHandler()
+		_ = censusgrpc.ClientOptions(nil, censusgrpc.WithTracer(nil), censusgrpc.WithSpanNameFormatter(nil))
+		_ = censusgrpc.ServerOptions(nil)
+		_ = censusgrpc.NewClientHandler(nil)
 		_ = censusgrpc.NewServerHandler()
 	}
 	if after := len(stats.Default().Read()); after != before {
