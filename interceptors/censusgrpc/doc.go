@@ -83,6 +83,20 @@
 // to go-grpc-middleware's generic interceptors, for middleware stacks built
 // on them.
 //
+// # Stats
+//
+// Every call records the OpenCensus gRPC measures (views.go) when it ends,
+// from the counters the core kept while it ran (messages, bytes, latency),
+// and started_rpcs when it begins; register DefaultClientViews and
+// DefaultServerViews (or views of your own over the measures) with
+// stats.Default() or the manager given to WithStatsManager. Views are
+// tagged with the method (grpc_client_method, grpc_server_method) and, for
+// completed_rpcs, the upper-case status name; never with the peer. The
+// server handler's context carries grpc_server_method, so stats the handler
+// records carry it too; these tags have TTL 0 and never leave the process.
+// WithStats(false) skips recording, which in the interceptors also skips
+// computing message sizes when no span needs them.
+//
 // # Lifecycle
 //
 // Interceptors and handlers hold only their configuration: build them once,
