@@ -9,10 +9,12 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
@@ -100,7 +102,8 @@ func New(opts ...Option) (*Exporter, error) {
 }
 
 // moduleVersion reports the gocensus module version linked into the
-// binary, or "" when the build carries no module information.
+// binary, or "" when it is unknown (no module information, or a module
+// replaced by a local directory).
 func moduleVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -111,6 +114,9 @@ func moduleVersion() string {
 	}
 	for _, d := range bi.Deps {
 		if d.Path == ScopeName {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
 			return d.Version
 		}
 	}
@@ -141,7 +147,17 @@ func (e *Exporter) start(s *signal) (*delivery.Sender[[]byte], error) {
 		if err != nil {
 			return nil, err
 		}
-		dial := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, e.cfg.dialOpts...)
+		// grpc-go's own reconnect backoff grows to 120 s, which would keep a
+		// restarted collector waiting long after the sender is ready to
+		// retry; cap it like the sender's backoff. Dial options given by
+		// the user come later and win.
+		dial := append([]grpc.DialOption{
+			grpc.WithTransportCredentials(creds),
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+				MinConnectTimeout: 5 * time.Second,
+			}),
+		}, e.cfg.dialOpts...)
 		cc, err := grpc.NewClient(sc.endpoint, dial...)
 		if err != nil {
 			return nil, fmt.Errorf("otlpexporter: %s: dial %s: %w", s.name, sc.endpoint, err)
