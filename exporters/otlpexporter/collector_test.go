@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +34,34 @@ type collector struct {
 	changed   chan struct{}
 	traceHook func(attempt int, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error)
 
-	addr string
-	srv  *grpc.Server
+	addr      string
+	srv       *grpc.Server
+	readBytes atomic.Int64 // bytes read from clients, framing included
+}
+
+// countingListener counts the bytes its connections read.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.n}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // startCollector listens on a fresh loopback port.
@@ -65,7 +92,7 @@ func (c *collector) listen(t *testing.T, addr string) {
 	c.mu.Lock()
 	c.addr, c.srv = lis.Addr().String(), srv
 	c.mu.Unlock()
-	go func() { _ = srv.Serve(lis) }()
+	go func() { _ = srv.Serve(countingListener{lis, &c.readBytes}) }()
 	t.Cleanup(srv.Stop)
 }
 

@@ -66,14 +66,16 @@ func (c *config) signal(name string) (signalConfig, error) {
 	s := signalConfig{endpoint: DefaultEndpoint, timeout: DefaultTimeout}
 	env := func(k string) string { return lookup(c.getenv, name, k) }
 
-	if v := env(envInsecure); v != "" {
+	// A setting given as an option is not read from the environment, so a
+	// malformed variable cannot fail a program that overrides it.
+	if v := env(envInsecure); v != "" && c.insecure == nil {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return s, fmt.Errorf("otlpexporter: %s%s_%s or %s%s: %w", envPrefix, name, envInsecure, envPrefix, envInsecure, err)
 		}
 		s.insecure = b
 	}
-	if v := env(envEndpoint); v != "" {
+	if v := env(envEndpoint); v != "" && c.endpoint == nil {
 		if err := s.setEndpoint(v); err != nil {
 			return s, err
 		}
@@ -87,7 +89,7 @@ func (c *config) signal(name string) (signalConfig, error) {
 		s.headers = h
 	}
 	s.compression = strings.ToLower(env(envCompression))
-	if v := env(envTimeout); v != "" {
+	if v := env(envTimeout); v != "" && c.timeout == 0 {
 		ms, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || ms <= 0 {
 			return s, fmt.Errorf("otlpexporter: %s timeout %q: want a positive number of milliseconds", strings.ToLower(name), v)
