@@ -246,17 +246,21 @@ h1{font-size:20px;margin:8px 0}h2{font-size:16px;margin:24px 0 8px}
 p.meta{color:#57606a;margin:4px 0 12px}
 table{border-collapse:collapse;margin:4px 0 16px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:right;white-space:nowrap}
-th{background:#f6f8fa;font-weight:600}
-td.name,th.name{text-align:left;white-space:normal;word-break:break-all;max-width:420px}
+th{background:#f6f8fa;font-weight:600;text-align:center}
+td.name,th.name{text-align:left;white-space:normal;overflow-wrap:anywhere;min-width:12em;max-width:36em}
+table.summary thead tr+tr th{white-space:normal;min-width:4.5em}
+table.rpc thead tr:first-child th+th{border-left:2px solid #8c959f}
+table.rpc tbody td:nth-child(3n+2),table.rpc thead tr+tr th:nth-child(3n+1){border-left:2px solid #8c959f}
 tbody tr:nth-child(even) td{background:#fbfcfd}
 td.zero{color:#afb8c1}
 td.err,td.err a{color:#cf222e;font-weight:600}
 a{color:#0969da}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
-table.spans td{text-align:left;white-space:normal;vertical-align:top}
+table.spans th,table.spans td{text-align:left;white-space:normal;vertical-align:top}
 table.spans tr.span td{background:#f6f8fa;border-top:2px solid #8c959f}
 table.spans tr.span.error td{background:#fff1f0}
 table.spans td.ev{color:#57606a}
+table.spans td.mono{white-space:nowrap}
 .empty{color:#57606a;font-style:italic}
 </style>
 </head>
