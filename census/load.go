@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -305,7 +307,7 @@ func (c *Config) ApplyEnv(environ []string) error {
 	}
 	next := *c
 	var errs []error
-	for name := range env {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
 		if strings.HasPrefix(name, "GOCENSUS_") && findEnv(name) == nil {
 			errs = append(errs, &KeyError{Key: name, Err: ErrUnknownKey, Allowed: envNames()})
 		}
