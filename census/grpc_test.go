@@ -21,9 +21,9 @@ import (
 func TestGRPCFromConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name        string
-		cfg         census.Config
-		wantSpans   int
+		name      string
+		cfg       census.Config
+		wantSpans int
 	}{
 		{"default excludes health", census.Config{Sampler: "always"}, 0},
 		{"none traces health", census.Config{Sampler: "always", ExcludeMethods: []string{"none"}}, 2},
