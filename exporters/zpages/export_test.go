@@ -22,7 +22,8 @@ func (h *Handler) RPCRows() (server, client []RPCRow) {
 	return h.history.rows(collect(h.manager.Read(), h.now()))
 }
 
-// Samples returns the kept spans: kind is "running", "error" or "latency".
+// SampleNames returns the span ids of the kept spans of name; kind is
+// "running", "error" or "latency".
 func (h *Handler) SampleNames(name, kind string, bucket int) []string {
 	k := map[string]sampleKind{"running": kindRunning, "latency": kindLatency, "error": kindError}[kind]
 	var out []string

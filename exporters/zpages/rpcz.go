@@ -203,7 +203,8 @@ type rpcRow struct {
 	Minute, Hour, Total rpcWindow
 }
 
-// rows builds the rpcz rows of one side from the current state.
+// rows builds the rpcz rows of both sides, sorted by method, from the
+// current state cur.
 func (h *rpcHistory) rows(cur rpcSnapshot) (server, client []rpcRow) {
 	h.mu.Lock()
 	minBase, minOK := base(h.minute, cur.at, time.Minute)
@@ -254,9 +255,15 @@ func (w rpcWindow) Rate() float64 {
 	return float64(w.count) / w.seconds
 }
 
-func (w rpcWindow) Count() int64     { return w.count }
-func (w rpcWindow) Errors() int64    { return w.errors }
+// Count returns the calls completed in the window.
+func (w rpcWindow) Count() int64 { return w.count }
+
+// Errors returns the calls that ended with a status other than OK.
+func (w rpcWindow) Errors() int64 { return w.errors }
+
+// BytesIn returns the message bytes received: requests on the server side,
+// responses on the client side.
 func (w rpcWindow) BytesIn() float64 { return w.bytesIn }
-func (w rpcWindow) BytesOut() float64 {
-	return w.bytesOut
-}
+
+// BytesOut returns the message bytes sent.
+func (w rpcWindow) BytesOut() float64 { return w.bytesOut }
