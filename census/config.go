@@ -98,7 +98,11 @@ func (e *KeyError) Error() string {
 		b.WriteString(": ")
 	}
 	if errors.Is(e.Err, ErrUnknownKey) {
-		fmt.Fprintf(&b, "unknown key %q; allowed keys: %s", e.Key, e.Allowed)
+		what := "key"
+		if strings.HasPrefix(e.Key, "GOCENSUS_") {
+			what = "variable"
+		}
+		fmt.Fprintf(&b, "unknown %s %q; allowed %ss: %s", what, e.Key, what, e.Allowed)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s: invalid value %q", e.Key, e.Value)
