@@ -29,5 +29,8 @@
 // Correlation is not exporting: exporters/logexporter writes spans as log
 // records, while this package decorates the application's own records. A
 // service typically wants the second without the first, and it depends on
-// the logging middleware, which the exporters do not need.
+// the logging middleware, which the exporters do not need. It sits at the top
+// of the module, beside propagation, because it belongs to neither the SDK
+// nor one transport, and carries the project prefix, like censusgrpc, so it
+// needs no import alias next to log/slog and the middleware's logging.
 package censuslog

@@ -39,7 +39,7 @@
 //
 // Pages are plain HTML rendered with html/template, which escapes every
 // span name, attribute and message; they need no script, style sheet or
-// other resource from the network and are sent with a Content-Security-
-// Policy that forbids them. Serve them on an internal port: they reveal
+// other resource from the network and are sent with a
+// Content-Security-Policy that forbids them. Serve them on an internal port: they reveal
 // what the process is doing.
 package zpages
