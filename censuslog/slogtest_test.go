@@ -18,7 +18,9 @@ type withContext struct {
 	ctx context.Context
 }
 
-func (h withContext) Handle(_ context.Context, r slog.Record) error { return h.Handler.Handle(h.ctx, r) }
+func (h withContext) Handle(_ context.Context, r slog.Record) error {
+	return h.Handler.Handle(h.ctx, r)
+}
 func (h withContext) WithAttrs(as []slog.Attr) slog.Handler {
 	return withContext{h.Handler.WithAttrs(as), h.ctx}
 }
