@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -178,6 +179,8 @@ func New(opts ...Option) (*Exporter, error) {
 		e.bg.Add(1)
 		go e.configLoop()
 	}
+	e.bg.Add(1)
+	go e.watchConn()
 	return e, nil
 }
 
@@ -195,6 +198,22 @@ func (e *Exporter) newStream(method string, resp func() any, onBreak func()) *ex
 		}
 	}
 	return s
+}
+
+// watchConn rotates the streams when the connection leaves READY: a server
+// sending GOAWAY (GracefulStop, max connection age) waits for open streams to
+// end, so they are closed cleanly and reopened on the next connection.
+func (e *Exporter) watchConn() {
+	defer e.bg.Done()
+	state := e.conn.GetState()
+	for e.conn.WaitForStateChange(e.life, state) {
+		next := e.conn.GetState()
+		if state == connectivity.Ready && next != connectivity.Ready {
+			e.traceStream.rotate(e.traces.Confirm, e.traces.Resend)
+			e.metStream.rotate(e.metrics.Confirm, e.metrics.Resend)
+		}
+		state = next
+	}
 }
 
 func buildNode(cfg config) *commonpb.Node {

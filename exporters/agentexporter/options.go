@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"google.golang.org/grpc"
@@ -72,8 +73,8 @@ func newConfig(opts []Option) (config, error) {
 		exportTimeout: DefaultExportTimeout,
 		stallTimeout:  DefaultStallTimeout,
 		logger:        slog.Default(),
-		resendBatches: 4,
-		resendAge:     2 * time.Second,
+		resendBatches: math.MaxInt32,
+		resendAge:     time.Second,
 		backoff:       delivery.Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second},
 	}
 	for _, o := range opts {
@@ -219,8 +220,11 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.l
 
 // WithResendWindow keeps the last batches sent on a stream (up to batches,
 // for up to age) and sends them again when the stream breaks, since a
-// successful Send does not prove the agent received them. Zero batches turns
-// it off (at most once). Default 4 batches, 2 s.
+// successful Send does not prove the agent received them: the agent may have
+// buffered them and died. Kept batches count against the queue budget; when
+// room is needed the oldest are counted as sent, so the window never costs
+// data or backpressure. Zero batches turns it off (at most once). Default: no
+// count limit, 1 s.
 func WithResendWindow(batches int, age time.Duration) Option {
 	return optionFunc(func(c *config) { c.resendBatches, c.resendAge = batches, age })
 }

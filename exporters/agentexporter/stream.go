@@ -210,3 +210,26 @@ func classify(err error) (retry bool, throttle time.Duration) {
 	}
 	return true, 0
 }
+
+// rotate ends the current stream cleanly because its connection is going
+// away (GOAWAY, a lost connection): it half-closes so the server can finish,
+// and resends the unconfirmed window unless the server ended the stream
+// cleanly. The next send opens a stream on the new connection.
+func (s *exportStream) rotate(confirm, resend func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cs == nil {
+		return
+	}
+	s.closing.Store(true)
+	defer s.closing.Store(false)
+	wait := time.Duration(0)
+	if err := s.cs.CloseSend(); err == nil {
+		wait = s.e.cfg.stallTimeout
+	}
+	if err := s.teardownLocked(wait); errors.Is(err, io.EOF) {
+		confirm()
+	} else {
+		resend()
+	}
+}

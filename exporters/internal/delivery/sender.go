@@ -124,6 +124,7 @@ type Sender[T any] struct {
 	losing     bool
 	lostInLoss uint64
 	failStreak int
+	hold       bool // back off before the next attempt (after a Resend)
 
 	shutOnce sync.Once
 	shutErr  error
@@ -181,6 +182,7 @@ func (s *Sender[T]) Enqueue(ctx context.Context, b Batch[T]) error {
 		s.logLoss()
 		return fmt.Errorf("%w: %d items, %d bytes", ErrOversize, b.Items, b.Bytes)
 	}
+	s.confirmForRoomLocked(b)
 	if s.cfg.blocking && !s.fitsLocked(b) {
 		if err := s.waitRoomLocked(ctx, b); err != nil {
 			return err
@@ -219,6 +221,10 @@ func (s *Sender[T]) waitRoomLocked(ctx context.Context, b Batch[T]) error {
 		timeout = c
 	}
 	for !s.fitsLocked(b) && !s.closed {
+		s.confirmForRoomLocked(b)
+		if s.fitsLocked(b) {
+			break
+		}
 		ch := s.progress
 		s.mu.Unlock()
 		select {
@@ -246,12 +252,18 @@ func (s *Sender[T]) fitsLocked(b Batch[T]) bool {
 		s.st.PendingBytes+uint64(b.Bytes) <= uint64(s.cfg.maxBytes)
 }
 
-// makeRoomLocked first counts unconfirmed batches as sent (they most likely
-// arrived), then evicts the oldest queued batches until b fits.
-func (s *Sender[T]) makeRoomLocked(b Batch[T]) {
+// confirmForRoomLocked counts the oldest unconfirmed batches as sent (they
+// most likely arrived) until b fits: the resend window never costs data or
+// backpressure.
+func (s *Sender[T]) confirmForRoomLocked(b Batch[T]) {
 	for !s.fitsLocked(b) && len(s.unconfirm) > 0 {
 		s.confirmOldestLocked()
 	}
+}
+
+// makeRoomLocked evicts the oldest queued batches until b fits.
+func (s *Sender[T]) makeRoomLocked(b Batch[T]) {
+	s.confirmForRoomLocked(b)
 	for !s.fitsLocked(b) && s.head < len(s.q) {
 		e := s.popLocked()
 		s.releaseLocked(e.b)
@@ -359,12 +371,16 @@ func (s *Sender[T]) Confirm() {
 	for len(s.unconfirm) > 0 {
 		s.confirmOldestLocked()
 	}
+	s.failStreak = 0
 	s.mu.Unlock()
 }
 
 // Resend puts every batch kept by the resend window back at the head of the
 // queue; an exporter calls it when it learns that its stream broke outside a
-// Send (e.g. from the receiving side).
+// Send (e.g. from the receiving side). It counts as a failure: the sender
+// backs off before sending again, so a peer that accepts and then breaks
+// every stream is not hammered. The failure streak resets when a batch has
+// stayed unchallenged for the window's age, or on Confirm.
 func (s *Sender[T]) Resend() {
 	s.mu.Lock()
 	s.resendLocked()
@@ -376,6 +392,20 @@ func (s *Sender[T]) Resend() {
 }
 
 func (s *Sender[T]) resendLocked() {
+	if len(s.unconfirm) == 0 {
+		return
+	}
+	// The stream broke after accepting these: treat it as a failure so a
+	// peer that keeps breaking streams is retried with backoff.
+	s.failStreak++
+	s.hold = true
+	s.st.Retries++
+	s.requeueUnconfirmedLocked()
+}
+
+// requeueUnconfirmedLocked puts the resend window back at the head of the
+// queue.
+func (s *Sender[T]) requeueUnconfirmedLocked() {
 	if len(s.unconfirm) == 0 {
 		return
 	}
@@ -507,6 +537,7 @@ func (s *Sender[T]) next() (entry[T], bool) {
 			now := s.cfg.clock.Now()
 			for len(s.unconfirm) > 0 && now.Sub(s.unconfirm[0].sentAt) >= s.cfg.resendAge {
 				s.confirmOldestLocked()
+				s.failStreak = 0
 			}
 			if len(s.unconfirm) > 0 {
 				wait = s.cfg.resendAge - now.Sub(s.unconfirm[0].sentAt)
@@ -515,6 +546,18 @@ func (s *Sender[T]) next() (entry[T], bool) {
 		if s.runCtx.Err() != nil {
 			s.mu.Unlock()
 			return entry[T]{}, false
+		}
+		if s.hold && s.head < len(s.q) {
+			s.hold = false
+			delay := s.cfg.backoff.Delay(s.failStreak-1, s.cfg.rand())
+			s.mu.Unlock()
+			timer, stop := s.cfg.clock.NewTimer(delay)
+			select {
+			case <-timer:
+			case <-s.runCtx.Done():
+			}
+			stop()
+			continue
 		}
 		if s.head < len(s.q) {
 			e := s.popLocked()
@@ -548,8 +591,9 @@ func (s *Sender[T]) attempt(e entry[T]) {
 	s.mu.Lock()
 	s.inflight = nil
 	if err == nil {
-		s.failStreak = 0
 		if s.cfg.resendBatches > 0 && s.cfg.resendAge > 0 {
+			// The stream has not proven itself yet: the failure streak
+			// resets when the window confirms a batch by age.
 			e.sentAt, e.failedAt = now, time.Time{}
 			s.unconfirm = append(s.unconfirm, e)
 			for len(s.unconfirm) > s.cfg.resendBatches {
@@ -558,6 +602,7 @@ func (s *Sender[T]) attempt(e entry[T]) {
 			close(s.progress)
 			s.progress = make(chan struct{})
 		} else {
+			s.failStreak = 0
 			s.releaseLocked(e.b)
 			s.st.Sent += uint64(e.b.Items)
 			s.st.SentBatches++
@@ -571,7 +616,7 @@ func (s *Sender[T]) attempt(e entry[T]) {
 	if s.runCtx.Err() != nil {
 		// Shutdown gave up: leave the batch for Shutdown to count.
 		s.pushFrontLocked(e)
-		s.resendLocked()
+		s.requeueUnconfirmedLocked()
 		s.mu.Unlock()
 		return
 	}
@@ -592,14 +637,14 @@ func (s *Sender[T]) attempt(e entry[T]) {
 	if reason >= 0 {
 		s.releaseLocked(e.b)
 		s.dropLocked(reason, e.b.Items)
-		s.resendLocked()
+		s.requeueUnconfirmedLocked()
 		s.mu.Unlock()
 		s.logLoss()
 		return
 	}
 	s.st.Retries++
 	s.pushFrontLocked(e)
-	s.resendLocked()
+	s.requeueUnconfirmedLocked()
 	close(s.progress)
 	s.progress = make(chan struct{})
 	s.mu.Unlock()
