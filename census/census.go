@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -173,6 +174,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Census, error) {
 	}
 	c.tracer = trace.NewTracer(append(tracerOpts, o.tracer...)...)
 	c.manager = stats.NewManager(append(statsOpts, o.stats...)...)
+	if err := c.manager.Register(views(cfg.Views)...); err != nil {
+		return nil, errors.Join(fmt.Errorf("census: registering views: %w", err), c.Shutdown(ctx))
+	}
 	return c, nil
 }
 
@@ -188,6 +192,23 @@ func buildResource(cfg Config, o options) (*resource.Resource, error) {
 		res = resource.Merge(&resource.Resource{Labels: map[string]string{resource.ServiceNameKey: cfg.ServiceName}}, res)
 	}
 	return res, nil
+}
+
+func views(names []string) []*stats.View {
+	var vs []*stats.View
+	for _, n := range effective(names) {
+		switch n {
+		case "grpc_client":
+			vs = append(vs, censusgrpc.DefaultClientViews...)
+		case "grpc_server":
+			vs = append(vs, censusgrpc.DefaultServerViews...)
+		case "http_client":
+			vs = append(vs, censushttp.DefaultClientViews...)
+		case "http_server":
+			vs = append(vs, censushttp.DefaultServerViews...)
+		}
+	}
+	return vs
 }
 
 // defaultPropagators is what a nil Config.Propagators means.
@@ -284,8 +305,14 @@ func (c *Census) Tracer() *trace.Tracer { return c.tracer }
 // HTTP options record into it.
 func (c *Census) Manager() *stats.Manager { return c.manager }
 
-// Config returns the configuration c was built from.
-func (c *Census) Config() Config { return c.cfg }
+// Config returns a copy of the configuration c was built from.
+func (c *Census) Config() Config {
+	cfg := c.cfg
+	for _, l := range []*[]string{&cfg.Exporters, &cfg.Propagators, &cfg.ExcludePaths, &cfg.ExcludeHosts, &cfg.ExcludeMethods, &cfg.Views} {
+		*l = slices.Clone(*l)
+	}
+	return cfg
+}
 
 // Propagator returns every configured format as one composite, in the
 // configured order. Its Binary member, if any, writes raw bytes and belongs

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -293,6 +294,7 @@ func TestHTTPExcludelist(t *testing.T) {
 		Exporters:    []string{"mem"},
 		Propagators:  []string{"b3"},
 		ExcludePaths: []string{"/skip", "/static/*"},
+		Views:        []string{"http_server"},
 	}
 	c, err := census.New(ctx, cfg, census.WithExporterFactory("mem", mem.factory), census.WithResource(testResource))
 	if err != nil {
@@ -317,6 +319,13 @@ func TestHTTPExcludelist(t *testing.T) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+	var viewNames []string
+	for _, m := range c.Manager().Read() {
+		viewNames = append(viewNames, m.Descriptor.Name)
+	}
+	if !slices.Contains(viewNames, "opencensus.io/http/server/completed_count") {
+		t.Errorf("registered views %v, want the HTTP server views", viewNames)
 	}
 	if err := c.Shutdown(ctx); err != nil {
 		t.Fatal(err)

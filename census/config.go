@@ -43,6 +43,10 @@ type Config struct {
 	// ExcludeMethods are full gRPC method names that get no span.
 	// Default: censusgrpc.DefaultExcludedMethods.
 	ExcludeMethods []string `json:"exclude_methods,omitempty" yaml:"exclude_methods,omitempty"`
+	// Views are the interceptors' default views to register on the stats
+	// manager: grpc_client, grpc_server, http_client, http_server.
+	// Default: none (no metrics are aggregated).
+	Views []string `json:"views,omitempty" yaml:"views,omitempty"`
 	// ReportingPeriod is how often metrics go to the exporters.
 	// Default: stats.DefaultReportingPeriod (10s).
 	ReportingPeriod Duration `json:"reporting_period,omitempty" yaml:"reporting_period,omitempty"`
@@ -128,6 +132,7 @@ const (
 	allowedPath        = `paths starting with "/": exact ("/healthz"), prefix ("/static/*") or glob ("/users/*/avatar"), or none alone`
 	allowedHost        = `host names or host:port, optionally glob ("*.internal"), without "/" or spaces, or none alone`
 	allowedMethod      = `full gRPC method names starting with "/": exact ("/pkg.Service/Method"), prefix ("/pkg.Service/") or glob ("/grpc.health.v1.Health/*"), or none alone`
+	allowedView        = "grpc_client, grpc_server, http_client, http_server (each at most once), or none alone"
 	allowedDuration    = `a positive Go duration such as "10s" or "1m30s"`
 	allowedServiceName = "printable ASCII, at most 256 characters"
 )
@@ -165,6 +170,8 @@ var keys = []key{
 		list: func(c *Config) *[]string { return &c.ExcludeHosts }, check: checkHost},
 	{name: "exclude_methods", env: "GOCENSUS_EXCLUDE_METHODS", allowed: allowedMethod,
 		list: func(c *Config) *[]string { return &c.ExcludeMethods }, check: checkPath},
+	{name: "views", env: "GOCENSUS_VIEWS", allowed: allowedView,
+		list: func(c *Config) *[]string { return &c.Views }, check: checkView, unique: true},
 	{name: "reporting_period", env: "GOCENSUS_REPORTING_PERIOD", allowed: allowedDuration,
 		dur: func(c *Config) *Duration { return &c.ReportingPeriod }},
 }
@@ -320,6 +327,18 @@ func checkPropagator(s string) error {
 		}
 	}
 	return errors.New("unknown propagator")
+}
+
+// viewNames are the spellings Views accepts.
+var viewNames = []string{"grpc_client", "grpc_server", "http_client", "http_server"}
+
+func checkView(s string) error {
+	for _, n := range viewNames {
+		if s == n {
+			return nil
+		}
+	}
+	return errors.New("unknown view set")
 }
 
 func checkPattern(p string) error {

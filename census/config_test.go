@@ -27,11 +27,12 @@ var badValues = []struct {
 	{"exclude_paths", "GOCENSUS_EXCLUDE_PATHS", []string{"healthz", "/a[", "*"}, `starting with "/"`},
 	{"exclude_hosts", "GOCENSUS_EXCLUDE_HOSTS", []string{"a/b", "a b", "h[", "none,x"}, "host names"},
 	{"exclude_methods", "GOCENSUS_EXCLUDE_METHODS", []string{"pkg.Service/Method", "/pkg.S/[", "/a,none"}, "full gRPC method names"},
+	{"views", "GOCENSUS_VIEWS", []string{"grpc", "http_server,http_server", "HTTP_SERVER"}, "grpc_client, grpc_server"},
 	{"reporting_period", "GOCENSUS_REPORTING_PERIOD", []string{"10", "-5s", "0s", "soon"}, "positive Go duration"},
 }
 
 func isList(key string) bool {
-	return strings.HasPrefix(key, "exclude_") || key == "exporters" || key == "propagators"
+	return strings.HasPrefix(key, "exclude_") || key == "exporters" || key == "propagators" || key == "views"
 }
 
 func checkKeyErr(t *testing.T, err error, key, allowed string) {
@@ -98,6 +99,7 @@ func TestValidatePerKey(t *testing.T) {
 		{"exclude_paths", census.Config{ExcludePaths: []string{"x"}}, `starting with "/"`},
 		{"exclude_hosts", census.Config{ExcludeHosts: []string{""}}, "host names"},
 		{"exclude_methods", census.Config{ExcludeMethods: []string{"Method"}}, "gRPC method"},
+		{"views", census.Config{Views: []string{"rpc"}}, "http_server"},
 		{"reporting_period", census.Config{ReportingPeriod: census.Duration(-time.Second)}, "positive"},
 	}
 	for _, tc := range tests {
@@ -131,6 +133,7 @@ func TestValidConfigs(t *testing.T) {
 			ExcludePaths:    []string{"/healthz", "/static/*", "/users/*/avatar", "/"},
 			ExcludeHosts:    []string{"collector:4317", "*.internal"},
 			ExcludeMethods:  []string{"/grpc.health.v1.Health/*", "/pkg.Service/", "/pkg.Service/Method"},
+			Views:           []string{"grpc_client", "grpc_server", "http_client", "http_server"},
 			ReportingPeriod: census.Duration(30 * time.Second),
 		},
 		{Exporters: []string{"none"}, Propagators: []string{"none"}, ExcludePaths: []string{}},

@@ -77,6 +77,12 @@
 //	    list of full gRPC methods without spans: "/pkg.Service/Method",
 //	    "/pkg.Service/" or a glob. (censusgrpc.DefaultExcludedMethods: the
 //	    gRPC health service.)
+//	views / GOCENSUS_VIEWS
+//	    list of the interceptors' default view sets to register on the stats
+//	    manager: grpc_client | grpc_server (censusgrpc.DefaultClientViews,
+//	    DefaultServerViews) | http_client | http_server (censushttp's).
+//	    Register more with Census.Manager().Register. (none: measures are
+//	    recorded but nothing is aggregated or exported.)
 //	reporting_period / GOCENSUS_REPORTING_PERIOD
 //	    a positive Go duration ("30s") between metric exports. (10s.)
 //

@@ -79,7 +79,7 @@ func ExampleParseJSON() {
 	fmt.Println(err)
 	// Output:
 	// census: sampler: invalid value "probability:2": probability needs a number from 0 to 1; allowed: always, never, probability:P (0 ≤ P ≤ 1), ratelimit:N (traces per second, N > 0), parent:SAMPLER (SAMPLER one of the others)
-	// census: unknown key "exporter"; allowed keys: service_name, sampler, exporters, propagators, exclude_paths, exclude_hosts, exclude_methods, reporting_period
+	// census: unknown key "exporter"; allowed keys: service_name, sampler, exporters, propagators, exclude_paths, exclude_hosts, exclude_methods, views, reporting_period
 }
 
 // The OpenTelemetry variables map onto the same keys.

@@ -23,6 +23,7 @@ var full = census.Config{
 	ExcludePaths:    []string{"/healthz", "/static/*"},
 	ExcludeHosts:    []string{"collector.internal"},
 	ExcludeMethods:  []string{"/grpc.health.v1.Health/*"},
+	Views:           []string{"http_server", "grpc_server"},
 	ReportingPeriod: census.Duration(30 * time.Second),
 }
 
@@ -34,6 +35,7 @@ const fullJSON = `{
   "exclude_paths": ["/healthz", "/static/*"],
   "exclude_hosts": ["collector.internal"],
   "exclude_methods": ["/grpc.health.v1.Health/*"],
+  "views": ["http_server", "grpc_server"],
   "reporting_period": "30s"
 }`
 
@@ -47,6 +49,7 @@ exclude_paths:
   - /static/*
 exclude_hosts: [collector.internal]
 exclude_methods: ["/grpc.health.v1.Health/*"]
+views: [http_server, grpc_server]
 reporting_period: 30s
 `
 
@@ -239,6 +242,7 @@ func TestApplyEnv(t *testing.T) {
 			"GOCENSUS_EXCLUDE_PATHS=/healthz,/static/*",
 			"GOCENSUS_EXCLUDE_HOSTS=collector.internal",
 			"GOCENSUS_EXCLUDE_METHODS=/grpc.health.v1.Health/*",
+			"GOCENSUS_VIEWS=http_server,grpc_server",
 			"GOCENSUS_REPORTING_PERIOD=30s",
 		}, full},
 		{"lists replace", full, []string{"GOCENSUS_EXPORTERS=log"}, func() census.Config {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,17 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// metric is the part of a printed metric line the tests read.
+type metric struct {
+	Name       string `json:"name"`
+	TimeSeries []struct {
+		Labels map[string]string `json:"labels"`
+		Points []struct {
+			Int64 int64 `json:"int64"`
+		} `json:"points"`
+	} `json:"timeseries"`
+}
+
 type span struct {
 	TraceID      string `json:"trace_id"`
 	SpanID       string `json:"span_id"`
@@ -26,6 +38,12 @@ type span struct {
 
 func runDemo(t *testing.T, args, environ []string) []span {
 	t.Helper()
+	spans, _ := runDemoAll(t, args, environ)
+	return spans
+}
+
+func runDemoAll(t *testing.T, args, environ []string) ([]span, []metric) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out bytes.Buffer
@@ -33,7 +51,9 @@ func runDemo(t *testing.T, args, environ []string) []span {
 		t.Fatalf("run: %v", err)
 	}
 	var spans []span
+	var metrics []metric
 	sc := bufio.NewScanner(&out)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var s span
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
@@ -41,14 +61,39 @@ func runDemo(t *testing.T, args, environ []string) []span {
 		}
 		if s.SpanID != "" {
 			spans = append(spans, s)
+			continue
 		}
+		var m metric
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		metrics = append(metrics, m)
 	}
-	return spans
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return spans, metrics
 }
 
 func TestDemoExcludesConfiguredPaths(t *testing.T) {
 	t.Parallel()
-	spans := runDemo(t, nil, nil)
+	spans, metrics := runDemoAll(t, nil, nil)
+	// The configured http_server views count requests by route; excluded
+	// requests record no stats either.
+	completed := map[string]int64{}
+	for _, m := range metrics {
+		if m.Name != "opencensus.io/http/server/completed_count" {
+			continue
+		}
+		for _, ts := range m.TimeSeries {
+			for _, p := range ts.Points {
+				completed[ts.Labels["http_server_route"]] += p.Int64
+			}
+		}
+	}
+	if want := map[string]int64{"/hello": 2, "/quote": 2}; !maps.Equal(completed, want) {
+		t.Errorf("completed requests by route %v, want %v", completed, want)
+	}
 	count := map[string]int{}
 	byID := map[string]span{}
 	for _, s := range spans {
