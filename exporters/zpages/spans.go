@@ -219,8 +219,11 @@ func (st *spanStore) onEnd(d *trace.SpanData) {
 		ref.ns.running.Add(-1)
 		if ref.slot >= 0 {
 			ref.ns.mu.Lock()
-			ref.ns.runningKept[ref.slot] = nil
-			ref.ns.runningHeld--
+			// Shutdown may have emptied the slot meanwhile.
+			if ref.ns.runningKept[ref.slot] != nil {
+				ref.ns.runningKept[ref.slot] = nil
+				ref.ns.runningHeld--
+			}
 			ref.ns.mu.Unlock()
 		}
 	}
@@ -318,7 +321,7 @@ func (st *spanStore) samplesOf(name string, kind sampleKind, bucket int) []*trac
 	switch kind {
 	case kindRunning:
 		ns.mu.Lock()
-		live := make([]*trace.Span, 0, ns.runningHeld)
+		live := make([]*trace.Span, 0, len(ns.runningKept))
 		for _, s := range ns.runningKept {
 			if s != nil {
 				live = append(live, s)
