@@ -199,3 +199,26 @@ func TestDurationText(t *testing.T) {
 		t.Error("UnmarshalText(90) succeeded")
 	}
 }
+
+// TestEveryKeyHasBadValues keeps badValues in step with the keys: the
+// unknown-key error lists them all.
+func TestEveryKeyHasBadValues(t *testing.T) {
+	t.Parallel()
+	_, err := census.ParseJSON([]byte(`{"?": 1}`))
+	var ke *census.KeyError
+	if !errors.As(err, &ke) {
+		t.Fatalf("ParseJSON unknown key: %v", err)
+	}
+	covered := map[string]bool{}
+	for _, tc := range badValues {
+		covered[tc.key] = true
+		if want := "GOCENSUS_" + strings.ToUpper(tc.key); tc.env != want {
+			t.Errorf("key %s: variable %s, want %s", tc.key, tc.env, want)
+		}
+	}
+	for _, k := range strings.Split(ke.Allowed, ", ") {
+		if !covered[k] {
+			t.Errorf("key %s has no malformed values in badValues", k)
+		}
+	}
+}
