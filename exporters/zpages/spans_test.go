@@ -271,3 +271,34 @@ func TestShutdownStopsRecording(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestShutdownWhileSpansRun races Shutdown with spans starting and ending;
+// the pages still render afterwards.
+func TestShutdownWhileSpansRun(t *testing.T) {
+	t.Parallel()
+	z := newZ(t, zpages.WithMaxRunningPerName(4))
+	tr := newTracer(z)
+	_, first := tr.Start(context.Background(), "op")
+	first.End()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 2000 {
+				_, s := tr.Start(context.Background(), "op")
+				s.End()
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := z.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if r := rowOf(t, z, "op"); r.Running < 0 {
+		t.Errorf("running = %d", r.Running)
+	}
+	if got := z.SampleNames("op", "running", 0); len(got) != 0 {
+		t.Errorf("running spans kept after Shutdown: %v", got)
+	}
+}
