@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -215,3 +216,26 @@ func TestGRPCLoggingFields(t *testing.T) {
 }
 
 var testTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// TestAllocs pins the hot-path costs: nothing without a span, one string
+// for both ids with one.
+func TestAllocs(t *testing.T) {
+	h := censuslog.NewHandler(slog.NewJSONHandler(io.Discard, nil))
+	r := slog.NewRecord(testTime, slog.LevelInfo, "m", 0)
+	r.AddAttrs(slog.Int("status", 200))
+	span := remoteContext(t, true)
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want float64
+	}{{"no span", context.Background(), 0}, {"span", span, 1}} {
+		got := testing.AllocsPerRun(100, func() {
+			if err := h.Handle(tt.ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got != tt.want {
+			t.Errorf("%s: %v allocs per Handle, want %v", tt.name, got, tt.want)
+		}
+	}
+}

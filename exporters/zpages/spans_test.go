@@ -302,3 +302,22 @@ func TestShutdownWhileSpansRun(t *testing.T) {
 		t.Errorf("running spans kept after Shutdown: %v", got)
 	}
 }
+
+// TestOnStartOnEndAllocs pins the processor's hot path at zero
+// allocations once a name is known.
+func TestOnStartOnEndAllocs(t *testing.T) {
+	z := newZ(t)
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()))
+	_, s := tr.Start(context.Background(), "op")
+	d, _ := s.Snapshot()
+	d.EndTime = d.StartTime.Add(time.Millisecond)
+	ctx := context.Background()
+	z.OnStart(ctx, s)
+	z.OnEnd(&d)
+	if got := testing.AllocsPerRun(100, func() {
+		z.OnStart(ctx, s)
+		z.OnEnd(&d)
+	}); got != 0 {
+		t.Errorf("%v allocs per OnStart+OnEnd, want 0", got)
+	}
+}
