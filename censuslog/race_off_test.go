@@ -1,0 +1,5 @@
+//go:build !race
+
+package censuslog_test
+
+const raceEnabled = false
