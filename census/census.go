@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Census, error) {
 		statsOpts = append(statsOpts, stats.WithReportingPeriod(time.Duration(cfg.ReportingPeriod)))
 	}
 	for _, spec := range effective(cfg.Exporters) {
-		e, err := o.build(ctx, spec)
+		e, err := o.build(ctx, spec, res)
 		if err != nil {
 			return nil, errors.Join(err, c.shutdownExporters(ctx))
 		}
@@ -249,7 +249,7 @@ func buildPropagators(names []string) (all, http propagation.Composite, formats 
 const otlpHint = `the OTLP exporter is in its own module: import github.com/gocensus/gocensus/exporters/otlpexporter ` +
 	`and pass census.WithExporterFactory("otlp", f), where f returns otlpexporter.New with the address`
 
-func (o *options) build(ctx context.Context, spec string) (Exporter, error) {
+func (o *options) build(ctx context.Context, spec string, res *resource.Resource) (Exporter, error) {
 	scheme, arg, _ := splitSpec(spec)
 	if f, ok := o.factories[scheme]; ok {
 		if f == nil {
@@ -280,7 +280,7 @@ func (o *options) build(ctx context.Context, spec string) (Exporter, error) {
 		}
 		return e, nil
 	case "agent":
-		return buildAgent(ctx, spec, arg)
+		return buildAgent(spec, arg, res, o)
 	case "otlp":
 		return nil, &KeyError{Key: "exporters", Value: spec, Allowed: allowedExporter, Err: errors.New(otlpHint)}
 	}

@@ -156,7 +156,6 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{"invalid config", census.Config{Sampler: "maybe"}, nil, "sampler"},
 		{"otlp without factory", census.Config{Exporters: []string{"otlp:collector:4317"}}, nil, `census.WithExporterFactory("otlp", f)`},
-		{"agent without factory", census.Config{Exporters: []string{"agent:localhost:55678"}}, nil, `WithExporterFactory("agent"`},
 		{"unknown scheme", census.Config{Exporters: []string{"zipkin:host:9411"}}, nil, "unknown exporter scheme"},
 		{"factory fails", census.Config{Exporters: []string{"x"}}, []census.Option{census.WithExporterFactory("x", failing)}, `exporter "x": dial failed`},
 		{"nil factory", census.Config{Exporters: []string{"x"}}, []census.Option{census.WithExporterFactory("x", nil)}, "nil factory"},

@@ -127,7 +127,7 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // Descriptions of the accepted values, shared by every error message.
 const (
 	allowedSampler     = "always, never, probability:P (0 ≤ P ≤ 1), ratelimit:N (traces per second, N > 0), parent:SAMPLER (SAMPLER one of the others)"
-	allowedExporter    = "print, log, file:PATH, agent[:HOST:PORT], otlp[:HOST:PORT], or a scheme given to WithExporterFactory; each at most once"
+	allowedExporter    = "print, log, file:PATH, agent[:[https://]HOST:PORT], otlp[:HOST:PORT], or a scheme given to WithExporterFactory; each at most once"
 	allowedPropagator  = "tracecontext, binary, b3, b3single, cloud, text (each at most once), or none alone"
 	allowedPath        = `paths starting with "/": exact ("/healthz"), prefix ("/static/*") or glob ("/users/*/avatar"), or none alone`
 	allowedHost        = `host names or host:port, optionally glob ("*.internal"), without "/" or spaces, or none alone`
@@ -309,7 +309,8 @@ func checkExporter(s string) error {
 		}
 	case "agent", "otlp":
 		if hasArg {
-			if _, _, err := net.SplitHostPort(arg); err != nil {
+			addr, _ := splitAgentAddr(arg)
+			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return fmt.Errorf("%s address: %w", scheme, err)
 			}
 		}

@@ -54,8 +54,10 @@
 //	exporters / GOCENSUS_EXPORTERS
 //	    list of: print (JSON lines on stdout) | log (slog records) |
 //	    file:PATH (JSON lines appended to PATH) | agent[:HOST:PORT]
-//	    (OpenCensus agent) | otlp[:HOST:PORT] (OTLP collector; its module
-//	    provides the factory, see below) | a scheme given to
+//	    (OpenCensus agent or collector, plaintext as sidecars expect;
+//	    agent:https://HOST:PORT for TLS; agent alone is localhost:55678) |
+//	    otlp[:HOST:PORT] (OTLP collector; its module provides the factory,
+//	    see below) | a scheme given to
 //	    WithExporterFactory. Each exporter receives spans and metrics, as far
 //	    as it supports them. (none: spans are sampled but go nowhere.)
 //	propagators / GOCENSUS_PROPAGATORS, OTEL_PROPAGATORS
