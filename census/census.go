@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -141,7 +140,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Census, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Census{cfg: cfg}
+	c := &Census{cfg: cfg.clone()}
 	c.prop, c.httpProp, c.formats = buildPropagators(cfg.Propagators)
 
 	tracerOpts := []trace.TracerOption{trace.WithSampler(sampler), trace.WithResource(res)}
@@ -306,13 +305,7 @@ func (c *Census) Tracer() *trace.Tracer { return c.tracer }
 func (c *Census) Manager() *stats.Manager { return c.manager }
 
 // Config returns a copy of the configuration c was built from.
-func (c *Census) Config() Config {
-	cfg := c.cfg
-	for _, l := range []*[]string{&cfg.Exporters, &cfg.Propagators, &cfg.ExcludePaths, &cfg.ExcludeHosts, &cfg.ExcludeMethods, &cfg.Views} {
-		*l = slices.Clone(*l)
-	}
-	return cfg
-}
+func (c *Census) Config() Config { return c.cfg.clone() }
 
 // Propagator returns every configured format as one composite, in the
 // configured order. Its Binary member, if any, writes raw bytes and belongs

@@ -388,19 +388,22 @@ func TestHTTPExcludedHosts(t *testing.T) {
 func TestGRPCOptions(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	c, err := census.New(ctx, census.Config{ExcludeMethods: []string{"/pkg.S/"}}, census.WithResource(testResource))
+	cfg := census.Config{ExcludeMethods: []string{"/pkg.S/"}}
+	c, err := census.New(ctx, cfg, census.WithResource(testResource))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Shutdown(ctx)
+	cfg.ExcludeMethods[0] = "/changed/" // the Census keeps its own copy
+	c.Config().ExcludeMethods[0] = "/changed/"
 	if n := len(c.GRPCOptions()); n != 4 {
 		t.Errorf("GRPCOptions: %d options, want tracer, manager, propagation and excludelist", n)
 	}
 	if len(c.GRPCServerOptions()) == 0 || len(c.GRPCClientOptions()) == 0 {
 		t.Error("no gRPC server or client options")
 	}
-	if got := c.Config().ExcludeMethods; len(got) != 1 {
-		t.Errorf("Config() = %v", got)
+	if got := c.Config().ExcludeMethods; len(got) != 1 || got[0] != "/pkg.S/" {
+		t.Errorf("Config().ExcludeMethods = %v, want [/pkg.S/]", got)
 	}
 }
 

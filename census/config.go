@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,18 @@ type Config struct {
 	// ReportingPeriod is how often metrics go to the exporters.
 	// Default: stats.DefaultReportingPeriod (10s).
 	ReportingPeriod Duration `json:"reporting_period,omitempty" yaml:"reporting_period,omitempty"`
+}
+
+// clone returns c with lists of its own, so later changes to either do not
+// reach the other.
+func (c Config) clone() Config {
+	for _, k := range keys {
+		if k.list != nil {
+			l := k.list(&c)
+			*l = slices.Clone(*l)
+		}
+	}
+	return c
 }
 
 // Duration is a time.Duration written as Go spells it ("10s", "1m30s") in
