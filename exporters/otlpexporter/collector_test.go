@@ -65,7 +65,7 @@ func (c countingConn) Read(p []byte) (int, error) {
 }
 
 // startCollector listens on a fresh loopback port.
-func startCollector(t *testing.T) *collector {
+func startCollector(t testing.TB) *collector {
 	t.Helper()
 	c := &collector{changed: make(chan struct{})}
 	c.listen(t, "127.0.0.1:0")
@@ -73,7 +73,7 @@ func startCollector(t *testing.T) *collector {
 }
 
 // listen serves on addr (a previous address to restart on it).
-func (c *collector) listen(t *testing.T, addr string) {
+func (c *collector) listen(t testing.TB, addr string) {
 	t.Helper()
 	var lis net.Listener
 	var err error

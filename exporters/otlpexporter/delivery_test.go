@@ -62,7 +62,7 @@ func newExporter(t *testing.T, addr string, opts ...otlpexporter.Option) *otlpex
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		_ = exp.Shutdown(ctx)
 	})

@@ -4,9 +4,7 @@ import (
 	"fmt"
 
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gocensus/gocensus/exporters/internal/delivery"
@@ -22,55 +20,10 @@ type encoded struct {
 // beyond their own measured size.
 const envelope = 64
 
-// encodeTraces marshals req, split into requests of at most limit bytes
-// when it is larger. Splitting happens within each ResourceSpans, by each
-// span's encoded size, so every request is self-contained. A single span
-// larger than limit travels alone; a default collector refuses it and it is
-// counted as a permanent drop.
-func encodeTraces(req *coltracepb.ExportTraceServiceRequest, limit int) ([]encoded, error) {
-	if n := proto.Size(req); n <= limit {
-		b, err := proto.Marshal(req)
-		if err != nil {
-			return nil, fmt.Errorf("otlpexporter: encode spans: %w", err)
-		}
-		return []encoded{{b: b, items: countSpans(req)}}, nil
-	}
-	var out []encoded
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			overhead := proto.Size(rs.Resource) + proto.Size(ss.Scope) + envelope
-			runs := delivery.Split(ss.Spans, limit-overhead, func(sp *tracepb.Span) int {
-				return delivery.FieldSize(proto.Size(sp))
-			})
-			for _, run := range runs {
-				part := &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
-					Resource:   rs.Resource,
-					SchemaUrl:  rs.SchemaUrl,
-					ScopeSpans: []*tracepb.ScopeSpans{{Scope: ss.Scope, Spans: run, SchemaUrl: ss.SchemaUrl}},
-				}}}
-				b, err := proto.Marshal(part)
-				if err != nil {
-					return nil, fmt.Errorf("otlpexporter: encode spans: %w", err)
-				}
-				out = append(out, encoded{b: b, items: len(run)})
-			}
-		}
-	}
-	return out, nil
-}
-
-func countSpans(req *coltracepb.ExportTraceServiceRequest) int {
-	n := 0
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			n += len(ss.Spans)
-		}
-	}
-	return n
-}
-
-// encodeMetrics is encodeTraces for metrics, split by metric; items are
-// data points.
+// encodeMetrics marshals req, split into requests of at most limit bytes
+// when it is larger. Splitting happens within each ResourceMetrics, by each
+// metric's encoded size, so every request is self-contained; items are data
+// points. A single metric larger than limit travels alone.
 func encodeMetrics(req *colmetricspb.ExportMetricsServiceRequest, limit int) ([]encoded, error) {
 	if n := proto.Size(req); n <= limit {
 		b, err := proto.Marshal(req)

@@ -13,6 +13,7 @@ import (
 
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
@@ -49,7 +50,7 @@ var ErrShutdown = errors.New("otlpexporter: exporter is shut down")
 // use. After Shutdown every export returns ErrShutdown and exports nothing.
 type Exporter struct {
 	cfg     *config
-	spans   spanConverter
+	spans   spanEncoder
 	metrics metricConverter
 
 	traces, metricsSig signal
@@ -90,10 +91,14 @@ func New(opts ...Option) (*Exporter, error) {
 		cfg.logger = slog.Default()
 	}
 	scope := scopeInfo{name: ScopeName, version: moduleVersion()}
-	res := resourceMapper{fallback: cfg.resource, serviceName: cfg.serviceName}
+	res := &resourceMapper{fallback: cfg.resource, serviceName: cfg.serviceName}
+	scopeBytes, err := proto.Marshal(&commonpb.InstrumentationScope{Name: scope.name, Version: validUTF8(scope.version)})
+	if err != nil {
+		return nil, fmt.Errorf("otlpexporter: encode scope: %w", err)
+	}
 	e := &Exporter{
 		cfg:     cfg,
-		spans:   spanConverter{scope: scope, resources: res},
+		spans:   spanEncoder{scope: scopeBytes, resources: res},
 		metrics: metricConverter{scope: scope, resources: res},
 	}
 	e.traces = signal{name: "traces", method: traceExportMethod, sc: &cfg.traces}
@@ -247,6 +252,11 @@ func (e *Exporter) send(ctx context.Context, s *signal, b delivery.Batch[[]byte]
 	if err := s.conn.Invoke(ctx, s.method, rawMessage(b.Payload), resp, s.callOpts...); err != nil {
 		return fmt.Errorf("otlpexporter: export %s: %w", s.name, err)
 	}
+	// Delivered: the transport is done with the bytes and the sender
+	// forgets the batch, so the buffer can serve the next request.
+	if s.method == traceExportMethod {
+		putBuffer(b.Payload)
+	}
 	if n, msg := resp.rejected(); n > 0 || msg != "" {
 		if n > 0 {
 			s.rejected.Add(uint64(min(n, int64(b.Items))))
@@ -290,11 +300,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if len(spans) == 0 {
 		return nil
 	}
-	reqs, err := encodeTraces(e.spans.request(spans), e.cfg.maxReqBytes)
-	if err != nil {
-		return err
-	}
-	return e.enqueue(ctx, &e.traces, reqs)
+	return e.enqueue(ctx, &e.traces, e.spans.encode(spans, e.cfg.maxReqBytes))
 }
 
 // ExportMetrics converts and queues metrics like ExportSpans. Items in the

@@ -25,9 +25,12 @@ const (
 	// receive limit, with room for framing.
 	DefaultMaxRequestBytes = 4<<20 - 64<<10
 	// DefaultMaxQueueSpans and DefaultMaxQueueBytes bound what each signal
-	// holds while the collector is slow or away.
-	DefaultMaxQueueSpans = 65536
-	DefaultMaxQueueBytes = 32 << 20
+	// holds, encoded, while the collector is slow or away: four times what
+	// OpenTelemetry-Go's batch processor holds, in less memory than it
+	// needs for its 2048 spans, since an encoded span takes about 200
+	// bytes. Raise them to ride out longer outages.
+	DefaultMaxQueueSpans = 8192
+	DefaultMaxQueueBytes = 4 << 20
 	// DefaultMaxRetryTime is how long a batch may keep failing before it is
 	// dropped, matching the Collector's exporter default.
 	DefaultMaxRetryTime = 5 * time.Minute

@@ -16,7 +16,7 @@ import (
 // metricConverter turns stats metrics into export requests.
 type metricConverter struct {
 	scope     scopeInfo
-	resources resourceMapper
+	resources *resourceMapper
 }
 
 // metricsRequest converts metrics into one request with one ResourceMetrics

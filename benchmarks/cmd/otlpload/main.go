@@ -58,6 +58,8 @@ func main() {
 		spans    = flag.Int("spans", 200000, "spans to create in one burst")
 		blocking = flag.Bool("blocking", true, "apply backpressure instead of dropping")
 		which    = flag.String("exporters", "otel,gocensus", "exporters to run, in order")
+		qSpans   = flag.Int("queue-spans", 0, "gocensus exporter queue budget in spans (0: default)")
+		qBytes   = flag.Int("queue-bytes", 0, "gocensus exporter queue budget in bytes (0: default)")
 	)
 	flag.Parse()
 	var err error
@@ -65,9 +67,9 @@ func main() {
 	case "receiver":
 		err = runReceiver()
 	case "gocensus", "otel":
-		err = runExporter(*role, *addr, *spans, *blocking)
+		err = runExporter(*role, *addr, *spans, *blocking, *qSpans, *qBytes)
 	case "":
-		err = orchestrate(strings.Split(*which, ","), *spans, *blocking)
+		err = orchestrate(strings.Split(*which, ","), *spans, *blocking, *qSpans, *qBytes)
 	default:
 		err = fmt.Errorf("unknown role %q", *role)
 	}
@@ -86,7 +88,7 @@ type result struct {
 	Received int64   `json:"received"`
 }
 
-func orchestrate(exporters []string, spans int, blocking bool) error {
+func orchestrate(exporters []string, spans int, blocking bool, qSpans, qBytes int) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -94,7 +96,7 @@ func orchestrate(exporters []string, spans int, blocking bool) error {
 	fmt.Printf("%d spans, blocking=%v, GOMAXPROCS=%d\n", spans, blocking, runtime.GOMAXPROCS(0))
 	fmt.Printf("%-10s %10s %10s %12s %10s %8s\n", "exporter", "received", "seconds", "spans/s", "peak RSS", "lost")
 	for _, name := range exporters {
-		r, err := runOne(self, strings.TrimSpace(name), spans, blocking)
+		r, err := runOne(self, strings.TrimSpace(name), spans, blocking, qSpans, qBytes)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -106,7 +108,7 @@ func orchestrate(exporters []string, spans int, blocking bool) error {
 }
 
 // runOne starts a receiver process, then an exporter process against it.
-func runOne(self, name string, spans int, blocking bool) (result, error) {
+func runOne(self, name string, spans int, blocking bool, qSpans, qBytes int) (result, error) {
 	var r result
 	recv := exec.Command(self, "-role", "receiver")
 	recv.Stderr = os.Stderr
@@ -132,7 +134,8 @@ func runOne(self, name string, spans int, blocking bool) (result, error) {
 	}
 
 	var out bytes.Buffer
-	exp := exec.Command(self, "-role", name, "-addr", addr, "-spans", strconv.Itoa(spans), "-blocking="+strconv.FormatBool(blocking))
+	exp := exec.Command(self, "-role", name, "-addr", addr, "-spans", strconv.Itoa(spans), "-blocking="+strconv.FormatBool(blocking),
+		"-queue-spans", strconv.Itoa(qSpans), "-queue-bytes", strconv.Itoa(qBytes))
 	exp.Stdout, exp.Stderr = &out, os.Stderr
 	if err := exp.Run(); err != nil {
 		return r, err
@@ -260,7 +263,7 @@ func peakRSS() int64 {
 // The burst: server spans with the attributes an RPC span carries.
 const spanName = "/helloworld.Greeter/SayHello"
 
-func runExporter(name, addr string, spans int, blocking bool) error {
+func runExporter(name, addr string, spans int, blocking bool, qSpans, qBytes int) error {
 	ctx := context.Background()
 	var start time.Time
 	var elapsed time.Duration
@@ -270,6 +273,7 @@ func runExporter(name, addr string, spans int, blocking bool) error {
 			otlpexporter.WithEndpoint(addr), otlpexporter.WithInsecure(),
 			otlpexporter.WithLogger(slog.New(slog.DiscardHandler)),
 			blockingOpt(blocking),
+			budgetOpt(qSpans, qBytes),
 		)
 		if err != nil {
 			return err
@@ -338,4 +342,17 @@ func blockingOpt(blocking bool) otlpexporter.Option {
 		return otlpexporter.WithBlocking(0)
 	}
 	return nil
+}
+
+func budgetOpt(spans, bytes int) otlpexporter.Option {
+	if spans <= 0 && bytes <= 0 {
+		return nil
+	}
+	if spans <= 0 {
+		spans = otlpexporter.DefaultMaxQueueSpans
+	}
+	if bytes <= 0 {
+		bytes = otlpexporter.DefaultMaxQueueBytes
+	}
+	return otlpexporter.WithQueueBudget(spans, bytes)
 }
