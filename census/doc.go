@@ -106,6 +106,9 @@
 // are errors. OTEL_SERVICE_NAME sets service_name. New also builds the
 // resource with resource.Default, which reads OTEL_RESOURCE_ATTRIBUTES,
 // OC_RESOURCE_TYPE and OC_RESOURCE_LABELS (WithResource replaces that).
+// OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER are not read: exporters
+// here carry both signals, so the exporters key names them once; the OTLP
+// exporter reads its own OTEL_EXPORTER_OTLP_ variables.
 //
 // # Errors
 //
