@@ -20,6 +20,10 @@
 //	mux.Handle("/debug/", z) // serves /debug/tracez, /debug/rpcz and an index
 //	defer tracer.Shutdown(ctx) // also shuts z down
 //
+// WithBatchSpanProcessor adds the counters of a batch span processor to
+// tracez (spans queued, exported and dropped by reason), so span loss shows
+// where spans are inspected.
+//
 // The pages only see sampled spans, so debug builds often sample more. For
 // rpcz, instrument gRPC with censusgrpc recording into the same stats
 // manager; New registers the views it reads.

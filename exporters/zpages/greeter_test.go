@@ -24,6 +24,7 @@ import (
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
 	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
+	"github.com/gocensus/gocensus/sdk/trace/tracetest"
 )
 
 // The greeter service of examples/helloworld, registered by hand: SayHello
@@ -93,11 +94,12 @@ func startGreeterSite(t *testing.T) *greeterSite {
 	defer cancel()
 
 	mgr := stats.NewManager()
-	z, err := zpages.New(zpages.WithStatsManager(mgr))
+	bsp := trace.NewBatchSpanProcessor(tracetest.NewInMemoryExporter())
+	z, err := zpages.New(zpages.WithStatsManager(mgr), zpages.WithBatchSpanProcessor("in-memory exporter", bsp))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(z))
+	tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(bsp), trace.WithSpanProcessor(z))
 	opts := []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithStatsManager(mgr)}
 	if err := mgr.Register(append(censusgrpc.DefaultServerViews, censusgrpc.DefaultClientViews...)...); err != nil {
 		t.Fatal(err)

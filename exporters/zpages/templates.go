@@ -27,11 +27,17 @@ type tracezData struct {
 	OverflowNames int
 	MaxNames      int
 	Buckets       []string
+	Pipelines     []pipelineRow
 
 	Selected bool
 	Name     string
 	Kind     string
 	Spans    []*trace.SpanData
+}
+
+type pipelineRow struct {
+	Name  string
+	Stats trace.BatchStats
 }
 
 type rpczData struct {
@@ -179,6 +185,7 @@ var funcs = template.FuncMap{
 	"millis":  func(v float64) string { return naOr(v, 3) },
 	"rate":    func(v float64) string { return naOr(v, 3) },
 	"bytes":   formatBytes,
+	"bytes64": func(v uint64) string { return formatBytes(float64(v)) },
 	"isError": func(s *trace.SpanData) bool { return s.Status.Code != 0 },
 	"args": func(title, id string, rows []rpcRow) map[string]any {
 		return map[string]any{"Title": title, "ID": id, "Rows": rows}
@@ -305,15 +312,27 @@ var tracezTemplate = parse("tracez", `{{define "body"}}
 {{- end}}
 </tbody>
 </table>
+{{with .Pipelines}}
+<h2>Export pipelines</h2>
+<table class="pipelines" id="pipelines">
+<thead><tr><th class="name">Processor</th><th>Ended</th><th>Exported</th><th>Queued</th><th>Queued bytes</th><th>Dropped: queue full</th><th>Dropped: export failed</th><th>Dropped: shutdown</th></tr></thead>
+<tbody>
+{{- range .}}
+<tr data-name="{{.Name}}"><td class="name">{{.Name}}</td><td>{{.Stats.Ended}}</td><td>{{.Stats.Exported}}</td><td>{{.Stats.Queued}}</td><td>{{bytes64 .Stats.QueuedBytes}}</td>
+<td{{if .Stats.DroppedQueueFull}} class="err"{{end}}>{{.Stats.DroppedQueueFull}}</td><td{{if .Stats.DroppedExportFailed}} class="err"{{end}}>{{.Stats.DroppedExportFailed}}</td><td{{if .Stats.DroppedShutdown}} class="err"{{end}}>{{.Stats.DroppedShutdown}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{end}}
 {{if .Selected}}
 <h2 id="detail">{{.Name}}: {{.Kind}} ({{len .Spans}} sample{{if ne (len .Spans) 1}}s{{end}})</h2>
 {{if .Spans}}
 <table class="spans" id="spans">
-<thead><tr><th>Start / offset</th><th>Duration</th><th>Trace id / span id / parent</th><th>Kind / status / attributes</th></tr></thead>
+<thead><tr><th>Start / offset</th><th>Duration</th><th>Ids</th><th>Kind / status / attributes</th></tr></thead>
 {{- $now := .Now}}
 {{range .Spans}}<tbody>
 <tr class="span{{if isError .}} error{{end}}"><td>{{stamp .StartTime}}</td><td>{{elapsed . $now}}</td>
-<td class="mono">{{.TraceID}}<br>{{.SpanID}}{{if .ParentSpanID.IsValid}}<br>parent {{.ParentSpanID}}{{if .HasRemoteParent}} (remote){{end}}{{end}}</td>
+<td class="mono">trace&nbsp;{{.TraceID}}<br>span&nbsp;&nbsp;{{.SpanID}}{{if .ParentSpanID.IsValid}}<br>parent&nbsp;{{.ParentSpanID}}{{if .HasRemoteParent}} (remote){{end}}{{end}}</td>
 <td>{{kind .Kind}} · {{status .Status}}{{with .Attributes}}<br><span class="mono">{{attrs .}}</span>{{end}}</td></tr>
 {{- range events .}}
 <tr><td class="ev">{{if ge .Offset 0}}{{offset .Offset}}{{end}}</td><td></td><td colspan="2" class="ev">{{.Text}}</td></tr>

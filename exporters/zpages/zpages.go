@@ -26,6 +26,13 @@ type config struct {
 	samplesPerBucket int
 	runningPerName   int
 	now              func() time.Time // tests set it; time.Now otherwise
+	pipelines        []pipeline
+}
+
+// pipeline is a batch span processor shown on tracez under a name.
+type pipeline struct {
+	name string
+	p    *trace.BatchSpanProcessor
 }
 
 // Option configures New.
@@ -51,6 +58,17 @@ func WithSamplesPerBucket(n int) Option { return func(c *config) { c.samplesPerB
 // counts only.
 func WithMaxRunningPerName(n int) Option { return func(c *config) { c.runningPerName = n } }
 
+// WithBatchSpanProcessor shows the counters of p (spans queued, exported
+// and dropped by reason) on tracez under name, so span loss is visible where
+// spans are inspected. Calls accumulate.
+func WithBatchSpanProcessor(name string, p *trace.BatchSpanProcessor) Option {
+	return func(c *config) {
+		if p != nil {
+			c.pipelines = append(c.pipelines, pipeline{name, p})
+		}
+	}
+}
+
 // Handler serves the debug pages and is the trace.SpanProcessor that feeds
 // /debug/tracez. Add it to a tracer with trace.WithSpanProcessor and mount
 // it on a mux; it serves any path ending in "/tracez" or "/rpcz", and an
@@ -67,6 +85,7 @@ type Handler struct {
 	manager *stats.Manager
 	history rpcHistory
 	now     func() time.Time
+	pipes   []pipeline
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -106,6 +125,7 @@ func New(opts ...Option) (*Handler, error) {
 		spans:   newSpanStore(c.maxNames, c.samplesPerBucket, c.runningPerName),
 		manager: c.manager,
 		now:     c.now,
+		pipes:   c.pipelines,
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -182,6 +202,9 @@ func (h *Handler) serveTracez(w http.ResponseWriter, r *http.Request) {
 		OverflowNames: overflowNames,
 		MaxNames:      h.spans.maxNames,
 		Buckets:       bucketLabels(),
+	}
+	for _, p := range h.pipes {
+		d.Pipelines = append(d.Pipelines, pipelineRow{Name: p.name, Stats: p.p.Stats()})
 	}
 	q := r.URL.Query()
 	if name, ok := q["name"]; ok && len(name) > 0 {
