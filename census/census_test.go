@@ -415,3 +415,69 @@ func slogTo(w io.Writer) *slog.Logger {
 type shutdownOnly struct{}
 
 func (shutdownOnly) Shutdown(context.Context) error { return nil }
+
+func TestCodeOptions(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	spans := tracetest.NewInMemoryExporter()
+	metrics := newMemory()
+	c, err := census.New(ctx, census.Config{Sampler: "always", Views: []string{"grpc_client", "grpc_server", "http_client", "http_server"}},
+		census.WithResource(testResource),
+		census.WithTracerOptions(trace.WithSyncer(spans)),
+		census.WithStatsOptions(stats.WithExporter(metrics)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := c.Tracer().Start(ctx, "sync")
+	span.End()
+	if n := len(spans.GetSpans()); n != 1 {
+		t.Errorf("WithSyncer exporter holds %d spans right after End, want 1", n)
+	}
+	prefixes := map[string]bool{}
+	for _, m := range c.Manager().Read() {
+		name := m.Descriptor.Name
+		for _, p := range []string{"grpc.io/client/", "grpc.io/server/", "opencensus.io/http/client/", "opencensus.io/http/server/"} {
+			if strings.HasPrefix(name, p) {
+				prefixes[p] = true
+			}
+		}
+	}
+	if len(prefixes) != 4 {
+		t.Errorf("views registered for %v, want gRPC and HTTP, client and server", prefixes)
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	metrics.mu.Lock()
+	defer metrics.mu.Unlock()
+	if metrics.metrics == 0 || metrics.shutdowns != 1 {
+		t.Errorf("WithStatsOptions exporter: %d exports, %d shutdowns; want some and one", metrics.metrics, metrics.shutdowns)
+	}
+}
+
+// TestResourceFromEnvironment cannot run in parallel: it sets variables.
+func TestResourceFromEnvironment(t *testing.T) {
+	ctx := testCtx(t)
+	mem := newMemory()
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging")
+	t.Setenv("OTEL_SERVICE_NAME", "from-env")
+	c, err := census.New(ctx, census.Config{Sampler: "always", Exporters: []string{"mem"}, ServiceName: "from-config"},
+		census.WithExporterFactory("mem", mem.factory))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := c.Tracer().Start(ctx, "x")
+	span.End()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	labels := mem.spans.GetSpans()[0].Resource.Labels
+	if labels["deployment.environment"] != "staging" || labels[resource.ServiceNameKey] != "from-config" {
+		t.Errorf("resource labels %v, want the environment's attributes and the configured service name", labels)
+	}
+
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "novalue")
+	if _, err := census.New(ctx, census.Config{}); err == nil || !strings.Contains(err.Error(), "resource") {
+		t.Errorf("New with malformed OTEL_RESOURCE_ATTRIBUTES = %v, want a resource error", err)
+	}
+}
