@@ -6,7 +6,11 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"google.golang.org/grpc"
+
 	"github.com/gocensus/gocensus/censuslog"
+	"github.com/gocensus/gocensus/interceptors/censusgrpc"
 	"github.com/gocensus/gocensus/sdk/trace"
 	"github.com/gocensus/gocensus/sdk/trace/tracetest"
 )
@@ -54,4 +58,21 @@ func ExampleGRPCLoggingFields() {
 	// Output:
 	// [trace_id 4bf92f3577b34da6a3ce929d0e0e4736 span_id 00f067aa0ba902b7 trace_sampled true]
 	// true
+}
+
+// A gRPC server whose request logs, written by go-grpc-middleware's logging
+// interceptor through any logger, carry the server span's ids. The logging
+// interceptor comes after censusgrpc's so that it sees the span.
+func Example_grpcServer() {
+	tracer := trace.NewTracer()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logFunc := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		logger.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(
+		censusgrpc.UnaryServerInterceptor(censusgrpc.WithTracer(tracer)),
+		logging.UnaryServerInterceptor(logFunc, logging.WithFieldsFromContext(censuslog.GRPCLoggingFields)),
+	))
+	defer srv.Stop()
+	// Register services and call srv.Serve(lis).
 }
