@@ -187,25 +187,6 @@ func (c *collector) metadata() []metadata.MD {
 	return append([]metadata.MD(nil), c.md...)
 }
 
-// waitSpans waits until at least n spans arrived or the test times out.
-func (c *collector) waitSpans(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		c.mu.Lock()
-		got, ch := c.spans, c.changed
-		c.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatalf("collector got %d spans, want %d", got, n)
-		}
-	}
-}
-
 // testCtx is a context that ends with the test or after 10 s.
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

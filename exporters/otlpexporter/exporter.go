@@ -218,7 +218,9 @@ type partial interface {
 	rejected() (n int64, msg string)
 }
 
-type traceResp struct{ coltracepb.ExportTraceServiceResponse }
+type traceResp struct {
+	coltracepb.ExportTraceServiceResponse
+}
 
 func (r *traceResp) rejected() (int64, string) {
 	p := r.GetPartialSuccess()

@@ -184,11 +184,6 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
-// withGetenv replaces os.Getenv, for tests.
-func withGetenv(f func(string) string) Option {
-	return func(c *config) { c.getenv = f }
-}
-
 var errNoEndpoint = errors.New("otlpexporter: empty endpoint")
 
 // validate checks the finished configuration.

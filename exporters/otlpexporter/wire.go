@@ -2,8 +2,8 @@ package otlpexporter
 
 import (
 	"math"
-	"sync"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -37,44 +37,44 @@ const (
 	fSSScope = 1 // ScopeSpans
 	fSSSpans = 2
 
-	fSpanTraceID        = 1 // Span
-	fSpanSpanID         = 2
-	fSpanTraceState     = 3
-	fSpanParentSpanID   = 4
-	fSpanName           = 5
-	fSpanKind           = 6
-	fSpanStart          = 7
-	fSpanEnd            = 8
-	fSpanAttributes     = 9
-	fSpanDroppedAttrs   = 10
-	fSpanEvents         = 11
-	fSpanDroppedEvents  = 12
-	fSpanLinks          = 13
-	fSpanDroppedLinks   = 14
-	fSpanStatus         = 15
-	fSpanFlags          = 16
-	fStatusMessage      = 2 // Status
-	fStatusCode         = 3
-	fEventTime          = 1 // Span.Event
-	fEventName          = 2
-	fEventAttributes    = 3
-	fLinkTraceID        = 1 // Span.Link
-	fLinkSpanID         = 2
-	fLinkTraceState     = 3
-	fLinkAttributes     = 4
-	fKVKey              = 1 // KeyValue
-	fKVValue            = 2
-	fAnyString          = 1 // AnyValue
-	fAnyBool            = 2
-	fAnyInt             = 3
-	fAnyDouble          = 4
-	statusCodeError     = 2 // Status.StatusCode STATUS_CODE_ERROR
-	spanFlagsTagSize    = 2 // field 16 needs a two-byte tag
-	fixed64FieldSize    = 1 + 8
-	smallTagSize        = 1 // fields 1..15
-	traceIDFieldSize    = 1 + 1 + 16
-	spanIDFieldSize     = 1 + 1 + 8
-	spanFlagsFieldSize  = spanFlagsTagSize + 4
+	fSpanTraceID       = 1 // Span
+	fSpanSpanID        = 2
+	fSpanTraceState    = 3
+	fSpanParentSpanID  = 4
+	fSpanName          = 5
+	fSpanKind          = 6
+	fSpanStart         = 7
+	fSpanEnd           = 8
+	fSpanAttributes    = 9
+	fSpanDroppedAttrs  = 10
+	fSpanEvents        = 11
+	fSpanDroppedEvents = 12
+	fSpanLinks         = 13
+	fSpanDroppedLinks  = 14
+	fSpanStatus        = 15
+	fSpanFlags         = 16
+	fStatusMessage     = 2 // Status
+	fStatusCode        = 3
+	fEventTime         = 1 // Span.Event
+	fEventName         = 2
+	fEventAttributes   = 3
+	fLinkTraceID       = 1 // Span.Link
+	fLinkSpanID        = 2
+	fLinkTraceState    = 3
+	fLinkAttributes    = 4
+	fKVKey             = 1 // KeyValue
+	fKVValue           = 2
+	fAnyString         = 1 // AnyValue
+	fAnyBool           = 2
+	fAnyInt            = 3
+	fAnyDouble         = 4
+	statusCodeError    = 2 // Status.StatusCode STATUS_CODE_ERROR
+	spanFlagsTagSize   = 2 // field 16 needs a two-byte tag
+	fixed64FieldSize   = 1 + 8
+	smallTagSize       = 1 // fields 1..15
+	traceIDFieldSize   = 1 + 1 + 16
+	spanIDFieldSize    = 1 + 1 + 8
+	spanFlagsFieldSize = spanFlagsTagSize + 4
 )
 
 // validUTF8 returns s, or s with invalid sequences replaced by U+FFFD:
