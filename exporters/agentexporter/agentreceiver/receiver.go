@@ -310,6 +310,9 @@ func (t *traceService) Export(stream agenttracepb.TraceService_ExportServer) err
 		var in recvResult[agenttracepb.ExportTraceServiceRequest]
 		select {
 		case in = <-msgs:
+			if in.m == nil && in.err == nil {
+				return status.FromContextError(ctx.Err()).Err()
+			}
 		case <-r.quit:
 			return status.Error(codes.Unavailable, "agentreceiver: shutting down")
 		}
@@ -391,6 +394,9 @@ func (t *traceService) Config(stream agenttracepb.TraceService_ConfigServer) err
 	var first recvResult[agenttracepb.CurrentLibraryConfig]
 	select {
 	case first = <-msgs:
+		if first.m == nil && first.err == nil {
+			return status.FromContextError(ctx.Err()).Err()
+		}
 	case <-r.quit:
 		return status.Error(codes.Unavailable, "agentreceiver: shutting down")
 	}
@@ -422,6 +428,9 @@ func (t *traceService) Config(stream agenttracepb.TraceService_ConfigServer) err
 				return err
 			}
 		case in := <-msgs:
+			if in.m == nil && in.err == nil {
+				return status.FromContextError(ctx.Err()).Err()
+			}
 			if errors.Is(in.err, io.EOF) {
 				return nil
 			}
@@ -461,6 +470,9 @@ func (m *metricsService) Export(stream agentmetricspb.MetricsService_ExportServe
 		var in recvResult[agentmetricspb.ExportMetricsServiceRequest]
 		select {
 		case in = <-msgs:
+			if in.m == nil && in.err == nil {
+				return status.FromContextError(ctx.Err()).Err()
+			}
 		case <-r.quit:
 			return status.Error(codes.Unavailable, "agentreceiver: shutting down")
 		}
