@@ -20,36 +20,60 @@ type encoded struct {
 // beyond their own measured size.
 const envelope = 64
 
+// maxRequestItems caps the spans or data points in one request, so that
+// a large export is spread over several RPCs and always fits the queue.
+const maxRequestItems = 4096
+
 // encodeMetrics marshals req, split into requests of at most limit bytes
-// when it is larger. Splitting happens within each ResourceMetrics, by each
-// metric's encoded size, so every request is self-contained; items are data
-// points. A single metric larger than limit travels alone.
-func encodeMetrics(req *colmetricspb.ExportMetricsServiceRequest, limit int) ([]encoded, error) {
-	if n := proto.Size(req); n <= limit {
-		b, err := proto.Marshal(req)
-		if err != nil {
-			return nil, fmt.Errorf("otlpexporter: encode metrics: %w", err)
-		}
-		return []encoded{{b: b, items: countPoints(req.ResourceMetrics)}}, nil
-	}
+// and maxPoints data points when it is larger. Splitting happens between
+// metrics, within each ResourceMetrics, so every request is
+// self-contained; a single metric larger than the limits travels alone.
+func encodeMetrics(req *colmetricspb.ExportMetricsServiceRequest, limit, maxPoints int) ([]encoded, error) {
 	var out []encoded
+	emit := func(rms []*metricspb.ResourceMetrics) error {
+		b, err := proto.Marshal(&colmetricspb.ExportMetricsServiceRequest{ResourceMetrics: rms})
+		if err != nil {
+			return fmt.Errorf("otlpexporter: encode metrics: %w", err)
+		}
+		out = append(out, encoded{b: b, items: countPoints(rms)})
+		return nil
+	}
+	if proto.Size(req) <= limit && countPoints(req.ResourceMetrics) <= maxPoints {
+		if err := emit(req.ResourceMetrics); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	for _, rm := range req.ResourceMetrics {
 		for _, sm := range rm.ScopeMetrics {
 			overhead := proto.Size(rm.Resource) + proto.Size(sm.Scope) + envelope
-			runs := delivery.Split(sm.Metrics, limit-overhead, func(m *metricspb.Metric) int {
-				return delivery.FieldSize(proto.Size(m))
-			})
-			for _, run := range runs {
-				part := []*metricspb.ResourceMetrics{{
+			var run []*metricspb.Metric
+			size, points := overhead, 0
+			flush := func() error {
+				if len(run) == 0 {
+					return nil
+				}
+				err := emit([]*metricspb.ResourceMetrics{{
 					Resource:     rm.Resource,
 					SchemaUrl:    rm.SchemaUrl,
 					ScopeMetrics: []*metricspb.ScopeMetrics{{Scope: sm.Scope, Metrics: run, SchemaUrl: sm.SchemaUrl}},
-				}}
-				b, err := proto.Marshal(&colmetricspb.ExportMetricsServiceRequest{ResourceMetrics: part})
-				if err != nil {
-					return nil, fmt.Errorf("otlpexporter: encode metrics: %w", err)
+				}})
+				run, size, points = nil, overhead, 0
+				return err
+			}
+			for _, m := range sm.Metrics {
+				n, p := delivery.FieldSize(proto.Size(m)), metricPointCount(m)
+				if len(run) > 0 && (size+n > limit || points+p > maxPoints) {
+					if err := flush(); err != nil {
+						return nil, err
+					}
 				}
-				out = append(out, encoded{b: b, items: countPoints(part)})
+				run = append(run, m)
+				size += n
+				points += p
+			}
+			if err := flush(); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -62,16 +86,21 @@ func countPoints(rms []*metricspb.ResourceMetrics) int {
 	for _, rm := range rms {
 		for _, sm := range rm.ScopeMetrics {
 			for _, m := range sm.Metrics {
-				switch d := m.Data.(type) {
-				case *metricspb.Metric_Sum:
-					n += len(d.Sum.DataPoints)
-				case *metricspb.Metric_Gauge:
-					n += len(d.Gauge.DataPoints)
-				case *metricspb.Metric_Histogram:
-					n += len(d.Histogram.DataPoints)
-				}
+				n += metricPointCount(m)
 			}
 		}
 	}
 	return n
+}
+
+func metricPointCount(m *metricspb.Metric) int {
+	switch d := m.Data.(type) {
+	case *metricspb.Metric_Sum:
+		return len(d.Sum.DataPoints)
+	case *metricspb.Metric_Gauge:
+		return len(d.Gauge.DataPoints)
+	case *metricspb.Metric_Histogram:
+		return len(d.Histogram.DataPoints)
+	}
+	return 0
 }

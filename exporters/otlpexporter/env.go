@@ -58,6 +58,9 @@ func newConfig(opts []Option) (*config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	// A request must fit the queue budget, or it would be refused whole.
+	c.maxReqBytes = min(c.maxReqBytes, c.maxBytes)
+	c.maxReqItems = min(maxRequestItems, c.maxSpans)
 	return c, nil
 }
 

@@ -7,7 +7,7 @@ import "github.com/gocensus/gocensus/sdk/trace"
 func EncodeSpansForBenchmark(spans []*trace.SpanData) int {
 	e := spanEncoder{resources: &resourceMapper{}}
 	n := 0
-	for _, r := range e.encode(spans, DefaultMaxRequestBytes) {
+	for _, r := range e.encode(spans, DefaultMaxRequestBytes, maxRequestItems) {
 		n += len(r.b)
 	}
 	return n

@@ -302,7 +302,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []*trace.SpanData) err
 	if len(spans) == 0 {
 		return nil
 	}
-	return e.enqueue(ctx, &e.traces, e.spans.encode(spans, e.cfg.maxReqBytes))
+	return e.enqueue(ctx, &e.traces, e.spans.encode(spans, e.cfg.maxReqBytes, e.cfg.maxReqItems))
 }
 
 // ExportMetrics converts and queues metrics like ExportSpans. Items in the
@@ -323,7 +323,7 @@ func (e *Exporter) ExportMetrics(ctx context.Context, metrics []*stats.Metric) e
 	if len(req.ResourceMetrics) == 0 {
 		return nil
 	}
-	reqs, err := encodeMetrics(req, e.cfg.maxReqBytes)
+	reqs, err := encodeMetrics(req, e.cfg.maxReqBytes, e.cfg.maxReqItems)
 	if err != nil {
 		return err
 	}

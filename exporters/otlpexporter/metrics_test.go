@@ -127,3 +127,57 @@ func TestMetricMapping(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 unsupported and 5 points sent", st)
 	}
 }
+
+// An export larger than the queue budget is spread over requests that each
+// fit it, so nothing is refused as oversize.
+func TestLargeExportsFitTheBudget(t *testing.T) {
+	t.Parallel()
+	c := startCollector(t)
+	exp := newExporter(t, c.addr, otlpexporter.WithQueueBudget(1000, 1<<20), otlpexporter.WithBlocking(0))
+	ctx := testCtx(t)
+
+	var metrics []*stats.Metric
+	for m := range 5 {
+		series := make([]*stats.TimeSeries, 600)
+		for i := range series {
+			series[i] = &stats.TimeSeries{
+				LabelValues: []stats.LabelValue{{Value: string(rune('a'+m)) + string(rune(i)), Present: true}},
+				StartTime:   t0, Points: []stats.Point{{Time: t0, Int64Value: int64(i)}},
+			}
+		}
+		metrics = append(metrics, &stats.Metric{
+			Descriptor: stats.Descriptor{Name: "m" + string(rune('a'+m)), Type: stats.TypeCumulativeInt64, LabelKeys: []stats.LabelKey{{Key: "k"}}},
+			TimeSeries: series,
+		})
+	}
+	if err := exp.ExportMetrics(ctx, metrics); err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.ExportSpans(ctx, makeSpans(2500, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := exp.Stats()
+	if st.Metrics.Sent != 3000 || st.Metrics.Dropped() != 0 {
+		t.Errorf("metrics stats = %+v, want 3000 points sent", st.Metrics)
+	}
+	if st.Traces.Sent != 2500 || st.Traces.Dropped() != 0 || c.spanCount() != 2500 {
+		t.Errorf("trace stats = %+v, want 2500 spans sent", st.Traces)
+	}
+	for i, r := range c.metricRequests() {
+		n := 0
+		for _, m := range r.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+			n += len(m.GetSum().DataPoints)
+		}
+		if n > 1000 {
+			t.Errorf("metrics request %d holds %d points, over the budget of 1000", i, n)
+		}
+	}
+	for i, r := range c.traceRequests() {
+		if n := len(r.ResourceSpans[0].ScopeSpans[0].Spans); n > 1000 {
+			t.Errorf("trace request %d holds %d spans, over the budget of 1000", i, n)
+		}
+	}
+}

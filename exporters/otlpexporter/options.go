@@ -67,6 +67,7 @@ type config struct {
 	resource     *resource.Resource
 	serviceName  string
 	maxReqBytes  int
+	maxReqItems  int // derived: spans or points per request
 	maxSpans     int
 	maxBytes     int
 	blocking     bool

@@ -440,9 +440,9 @@ type spanEncoder struct {
 }
 
 // encode returns requests of at most limit bytes (a single span larger
-// than that travels alone) carrying spans, grouped by resource in order of
-// first appearance; one request holds several resources when they fit.
-func (e *spanEncoder) encode(spans []*trace.SpanData, limit int) []encoded {
+// than that travels alone) and maxSpans spans, grouped by resource in order
+// of first appearance; one request holds several resources when they fit.
+func (e *spanEncoder) encode(spans []*trace.SpanData, limit, maxSpans int) []encoded {
 	sizes := make([]int, len(spans))
 	order := make([]int, 0, len(spans)) // span indexes, grouped by resource
 	var groups []*resource.Resource
@@ -456,11 +456,12 @@ func (e *spanEncoder) encode(spans []*trace.SpanData, limit int) []encoded {
 		out      []encoded
 		segs     []segment
 		reqBytes int // upper bound of the request being built
+		reqSpans int
 	)
 	flush := func() {
 		if len(segs) > 0 {
 			out = append(out, e.appendRequest(spans, sizes, segs, order))
-			segs, reqBytes = segs[:0], 0
+			segs, reqBytes, reqSpans = segs[:0], 0, 0
 		}
 	}
 	for _, r := range groups {
@@ -478,7 +479,7 @@ func (e *spanEncoder) encode(spans []*trace.SpanData, limit int) []encoded {
 				continue
 			}
 			n := lenField(sizes[j])
-			if len(order) > segs[0].start && reqBytes+n > limit {
+			if len(order) > segs[0].start && (reqBytes+n > limit || reqSpans == maxSpans) {
 				// The request holds spans and this one does not fit: send
 				// it without the current segment if that is still empty.
 				if last := segs[len(segs)-1]; last.end == last.start {
@@ -489,6 +490,7 @@ func (e *spanEncoder) encode(spans []*trace.SpanData, limit int) []encoded {
 				reqBytes = fixed
 			}
 			order = append(order, j)
+			reqSpans++
 			seg := &segs[len(segs)-1]
 			seg.end++
 			seg.spanBytes += n

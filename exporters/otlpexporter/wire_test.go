@@ -156,7 +156,7 @@ func sanitize(sd *trace.SpanData) {
 
 // checkAgainstReference encodes spans directly and through the generated
 // types and requires the decoded results to be equal.
-func checkAgainstReference(t *testing.T, spans []*trace.SpanData, limit int) {
+func checkAgainstReference(t *testing.T, spans []*trace.SpanData, limit, maxSpans int) {
 	t.Helper()
 	res := &resourceMapper{serviceName: "svc"}
 	scope := scopeInfo{name: ScopeName, version: "v1.2.3"}
@@ -165,7 +165,7 @@ func checkAgainstReference(t *testing.T, spans []*trace.SpanData, limit int) {
 		t.Fatal(err)
 	}
 	enc := spanEncoder{scope: scopeBytes, resources: res}
-	reqs := enc.encode(spans, limit)
+	reqs := enc.encode(spans, limit, maxSpans)
 
 	got := &coltracepb.ExportTraceServiceRequest{}
 	items := 0
@@ -177,8 +177,8 @@ func checkAgainstReference(t *testing.T, spans []*trace.SpanData, limit int) {
 		if err := proto.Unmarshal(r.b, &part); err != nil {
 			t.Fatalf("generated types cannot decode the request: %v", err)
 		}
-		if n := countRefSpans(&part); n != r.items {
-			t.Errorf("request says %d items, holds %d spans", r.items, n)
+		if n := countRefSpans(&part); n != r.items || n > maxSpans {
+			t.Errorf("request says %d items, holds %d spans, limit %d", r.items, n, maxSpans)
 		}
 		items += r.items
 		// Merge runs of the same resource back together.
@@ -240,8 +240,8 @@ func FuzzSpanEncoding(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkAgainstReference(t, spansFromBytes(data), DefaultMaxRequestBytes)
-		checkAgainstReference(t, spansFromBytes(data), 1024)
+		checkAgainstReference(t, spansFromBytes(data), DefaultMaxRequestBytes, maxRequestItems)
+		checkAgainstReference(t, spansFromBytes(data), 1024, 7)
 	})
 }
 
@@ -252,7 +252,7 @@ func TestEncodingMatchesReference(t *testing.T) {
 		for j := range data {
 			data[j] = byte((j*31 + i*17) ^ (j >> 3))
 		}
-		checkAgainstReference(t, spansFromBytes(data), 2048)
+		checkAgainstReference(t, spansFromBytes(data), 2048, 5+i%9)
 	}
 }
 
@@ -264,7 +264,7 @@ func TestInvalidUTF8IsReplaced(t *testing.T) {
 		Attributes:  []trace.Attribute{trace.StringAttribute("k\xc3", "v\x80")},
 	}
 	enc := spanEncoder{resources: &resourceMapper{}}
-	reqs := enc.encode([]*trace.SpanData{sd}, DefaultMaxRequestBytes)
+	reqs := enc.encode([]*trace.SpanData{sd}, DefaultMaxRequestBytes, 1)
 	var req coltracepb.ExportTraceServiceRequest
 	if err := proto.Unmarshal(reqs[0].b, &req); err != nil {
 		t.Fatal(err)
@@ -293,10 +293,10 @@ func TestEncodeSpanAllocations(t *testing.T) {
 		}
 	}
 	enc := spanEncoder{resources: &resourceMapper{}}
-	enc.encode(spans, DefaultMaxRequestBytes) // warm the resource cache
+	enc.encode(spans, DefaultMaxRequestBytes, maxRequestItems) // warm the resource cache
 	// The sizes and order slices, the groups, the segments, the request
 	// buffer and the result: none per span.
-	if n := testing.AllocsPerRun(20, func() { enc.encode(spans, DefaultMaxRequestBytes) }); n > 8 {
+	if n := testing.AllocsPerRun(20, func() { enc.encode(spans, DefaultMaxRequestBytes, maxRequestItems) }); n > 8 {
 		t.Errorf("encoding 64 spans allocates %v times, want a constant few", n)
 	}
 }
