@@ -135,11 +135,12 @@ func appendFixed64Field(b []byte, num protowire.Number, v uint64) []byte {
 	return protowire.AppendFixed64(b, v)
 }
 
-// anyValueSize is the body size of the AnyValue for v.
+// anyValueSize is the body size of the AnyValue for v, whose string (if
+// any) is already valid UTF-8.
 func anyValueSize(v trace.Value) int {
 	switch v.Type() {
 	case trace.StringValueType:
-		return lenField(len(validUTF8(v.AsString())))
+		return lenField(len(v.AsString()))
 	case trace.Int64ValueType:
 		return smallTagSize + protowire.SizeVarint(uint64(v.AsInt64()))
 	case trace.Float64ValueType:
@@ -153,7 +154,7 @@ func anyValueSize(v trace.Value) int {
 func appendAnyValue(b []byte, v trace.Value) []byte {
 	switch v.Type() {
 	case trace.StringValueType:
-		s := validUTF8(v.AsString())
+		s := v.AsString()
 		b = appendLenPrefix(b, fAnyString, len(s))
 		return append(b, s...)
 	case trace.Int64ValueType:
@@ -169,16 +170,36 @@ func appendAnyValue(b []byte, v trace.Value) []byte {
 	return b
 }
 
-// kvSize is the body size of a KeyValue.
-func kvSize(key string, v trace.Value) int {
-	return strField(validUTF8(key)) + lenField(anyValueSize(v))
+// cleanKV returns key and v with their strings made valid UTF-8. The
+// common case, already valid, costs a scan and no allocation.
+func cleanKV(key string, v trace.Value) (string, trace.Value) {
+	if v.Type() == trace.StringValueType {
+		if s := v.AsString(); !utf8.ValidString(s) {
+			v = trace.StringValue(strings.ToValidUTF8(s, "\uFFFD"))
+		}
+	}
+	return validUTF8(key), v
 }
 
-// kvFieldSize is the size of a KeyValue as a field of its parent.
-func kvFieldSize(key string, v trace.Value) int { return lenField(kvSize(key, v)) }
+// kvSize is the body size of a KeyValue whose strings are valid UTF-8.
+func kvSize(key string, v trace.Value) int {
+	return strField(key) + lenField(anyValueSize(v))
+}
 
+// kvFieldSize is the size of a user attribute as a field of its parent.
+func kvFieldSize(key string, v trace.Value) int {
+	return lenField(kvSize(cleanKV(key, v)))
+}
+
+// appendKV appends a user attribute, repairing invalid UTF-8.
 func appendKV(b []byte, num protowire.Number, key string, v trace.Value) []byte {
-	key = validUTF8(key)
+	key, v = cleanKV(key, v)
+	return appendCleanKV(b, num, key, v)
+}
+
+// appendCleanKV appends a KeyValue whose strings are valid UTF-8, such as
+// the exporter's own attribute keys and values.
+func appendCleanKV(b []byte, num protowire.Number, key string, v trace.Value) []byte {
 	b = appendLenPrefix(b, num, kvSize(key, v))
 	b = appendStr(b, fKVKey, key)
 	b = appendLenPrefix(b, fKVValue, anyValueSize(v))
@@ -226,12 +247,12 @@ func appendMessageEvent(b []byte, m *trace.MessageEvent) []byte {
 	b = appendFixed64Field(b, fEventTime, unixNano(m.Time))
 	b = appendStr(b, fEventName, MessageEventName)
 	if typ := messageTypeName(m.EventType); typ != "" {
-		b = appendKV(b, fEventAttributes, AttrMessageType, trace.StringValue(typ))
+		b = appendCleanKV(b, fEventAttributes, AttrMessageType, trace.StringValue(typ))
 	}
-	b = appendKV(b, fEventAttributes, AttrMessageID, trace.Int64Value(m.MessageID))
-	b = appendKV(b, fEventAttributes, AttrMessageUncompressedSize, trace.Int64Value(m.UncompressedSize))
+	b = appendCleanKV(b, fEventAttributes, AttrMessageID, trace.Int64Value(m.MessageID))
+	b = appendCleanKV(b, fEventAttributes, AttrMessageUncompressedSize, trace.Int64Value(m.UncompressedSize))
 	if m.CompressedSize != 0 {
-		b = appendKV(b, fEventAttributes, AttrMessageCompressedSize, trace.Int64Value(m.CompressedSize))
+		b = appendCleanKV(b, fEventAttributes, AttrMessageCompressedSize, trace.Int64Value(m.CompressedSize))
 	}
 	return b
 }
@@ -257,7 +278,7 @@ func linkTypeName(t trace.LinkType) string {
 func linkBody(l *trace.Link) int {
 	n := traceIDFieldSize + spanIDFieldSize + strField(l.Tracestate.String()) + attrsSize(l.Attributes)
 	if typ := linkTypeName(l.Type); typ != "" {
-		n += kvFieldSize(AttrLinkType, trace.StringValue(typ))
+		n += lenField(kvSize(AttrLinkType, trace.StringValue(typ)))
 	}
 	return n
 }
@@ -271,7 +292,7 @@ func appendLink(b []byte, l *trace.Link) []byte {
 	b = appendStr(b, fLinkTraceState, l.Tracestate.String())
 	b = appendAttrs(b, fLinkAttributes, l.Attributes)
 	if typ := linkTypeName(l.Type); typ != "" {
-		b = appendKV(b, fLinkAttributes, AttrLinkType, trace.StringValue(typ))
+		b = appendCleanKV(b, fLinkAttributes, AttrLinkType, trace.StringValue(typ))
 	}
 	return b
 }
@@ -299,7 +320,7 @@ func spanBody(sd *trace.SpanData) int {
 	n += fixed64FieldSize * (b2i(!sd.StartTime.IsZero()) + b2i(!sd.EndTime.IsZero()))
 	n += attrsSize(sd.Attributes)
 	if sd.Status.Code != 0 {
-		n += kvFieldSize(AttrStatusCode, trace.StringValue(codeName(sd.Status.Code)))
+		n += lenField(kvSize(AttrStatusCode, trace.StringValue(codeName(sd.Status.Code))))
 		n += lenField(statusBody(sd.Status))
 	}
 	n += varintField(uint64(clampCount(sd.DroppedAttributeCount)))
@@ -335,7 +356,7 @@ func appendSpan(b []byte, sd *trace.SpanData, body int) []byte {
 	b = appendFixed64Field(b, fSpanEnd, unixNano(sd.EndTime))
 	b = appendAttrs(b, fSpanAttributes, sd.Attributes)
 	if sd.Status.Code != 0 {
-		b = appendKV(b, fSpanAttributes, AttrStatusCode, trace.StringValue(codeName(sd.Status.Code)))
+		b = appendCleanKV(b, fSpanAttributes, AttrStatusCode, trace.StringValue(codeName(sd.Status.Code)))
 	}
 	b = appendVarintField(b, fSpanDroppedAttrs, uint64(clampCount(sd.DroppedAttributeCount)))
 	b = appendEvents(b, sd)
