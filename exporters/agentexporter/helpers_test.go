@@ -74,13 +74,13 @@ func (s *spanSink) has(id trace.SpanID) bool {
 
 // server is a receiver listening on a fixed loopback address, restartable.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	addr string
 	r    *agentreceiver.Receiver
 	done chan error
 }
 
-func startServer(t *testing.T, addr string, opts ...agentreceiver.Option) *server {
+func startServer(t testing.TB, addr string, opts ...agentreceiver.Option) *server {
 	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
