@@ -115,6 +115,9 @@ func moduleVersion() string {
 		return ""
 	}
 	if bi.Main.Path == ScopeName {
+		if bi.Main.Version == "(devel)" {
+			return ""
+		}
 		return bi.Main.Version
 	}
 	for _, d := range bi.Deps {
