@@ -241,7 +241,7 @@ func TestPartialSuccess(t *testing.T) {
 		}
 	}
 	st := exp.Stats().Traces
-	if st.Sent != 15 || st.Rejected != 6 || st.Retries != 0 {
+	if st.Sent != 15 || st.Rejected != 6 || st.Delivered() != 9 || st.Retries != 0 {
 		t.Errorf("stats = %+v, want 15 sent of which 6 rejected, no retries", st)
 	}
 	if n := strings.Count(logs.String(), "rejected part of an export"); n != 1 {

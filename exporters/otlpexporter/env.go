@@ -38,6 +38,7 @@ func lookup(getenv func(string) string, signal, name string) string {
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		maxReqBytes:  DefaultMaxRequestBytes,
+		maxReqItems:  maxRequestItems,
 		maxSpans:     DefaultMaxQueueSpans,
 		maxBytes:     DefaultMaxQueueBytes,
 		maxRetryTime: DefaultMaxRetryTime,
@@ -60,7 +61,7 @@ func newConfig(opts []Option) (*config, error) {
 	}
 	// A request must fit the queue budget, or it would be refused whole.
 	c.maxReqBytes = min(c.maxReqBytes, c.maxBytes)
-	c.maxReqItems = min(maxRequestItems, c.maxSpans)
+	c.maxReqItems = min(c.maxReqItems, c.maxSpans)
 	return c, nil
 }
 

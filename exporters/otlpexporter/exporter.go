@@ -37,6 +37,12 @@ const (
 	metricsExportMethod = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
 )
 
+// The Exporter serves both signals' exporter contracts.
+var (
+	_ trace.SpanExporter   = (*Exporter)(nil)
+	_ stats.MetricExporter = (*Exporter)(nil)
+)
+
 // ErrShutdown is returned by exports after Shutdown.
 var ErrShutdown = errors.New("otlpexporter: exporter is shut down")
 

@@ -181,3 +181,26 @@ func TestLargeExportsFitTheBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxBatchSize(t *testing.T) {
+	t.Parallel()
+	c := startCollector(t)
+	exp := newExporter(t, c.addr, otlpexporter.WithMaxBatchSize(30))
+	ctx := testCtx(t)
+	if err := exp.ExportSpans(ctx, makeSpans(100, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, r := range c.traceRequests() {
+		sizes = append(sizes, len(r.ResourceSpans[0].ScopeSpans[0].Spans))
+	}
+	if len(sizes) != 4 || sizes[0] != 30 || sizes[3] != 10 {
+		t.Errorf("request sizes %v, want 30, 30, 30, 10", sizes)
+	}
+	if _, err := otlpexporter.New(otlpexporter.WithMaxBatchSize(0)); err == nil {
+		t.Error("New accepted a zero batch size")
+	}
+}

@@ -67,7 +67,7 @@ type config struct {
 	resource     *resource.Resource
 	serviceName  string
 	maxReqBytes  int
-	maxReqItems  int // derived: spans or points per request
+	maxReqItems  int
 	maxSpans     int
 	maxBytes     int
 	blocking     bool
@@ -142,6 +142,14 @@ func WithMaxRequestBytes(n int) Option {
 	return func(c *config) { c.maxReqBytes = n }
 }
 
+// WithMaxBatchSize caps the spans, or metric data points, in one Export
+// request (default 4096, and never more than the queue budget); larger
+// exports are split. The span processor's batch size decides how many
+// spans usually travel together; this only bounds it.
+func WithMaxBatchSize(n int) Option {
+	return func(c *config) { c.maxReqItems = n }
+}
+
 // WithQueueBudget bounds, per signal, the items (spans or metrics) and
 // encoded bytes held while the collector is slow or away (defaults
 // DefaultMaxQueueSpans, DefaultMaxQueueBytes). Past the budget the oldest
@@ -205,6 +213,8 @@ func (c *config) validate() error {
 	switch {
 	case c.maxReqBytes < 1024:
 		return fmt.Errorf("otlpexporter: max request bytes %d too small (want at least 1024)", c.maxReqBytes)
+	case c.maxReqItems <= 0:
+		return fmt.Errorf("otlpexporter: max batch size %d must be positive", c.maxReqItems)
 	case c.maxSpans <= 0 || c.maxBytes <= 0:
 		return fmt.Errorf("otlpexporter: queue budget (%d items, %d bytes) must be positive", c.maxSpans, c.maxBytes)
 	case c.maxRetryTime < 0 || c.backoffMin < 0 || c.backoffMax < 0 || c.blockTimeout < 0:

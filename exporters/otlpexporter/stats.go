@@ -10,9 +10,8 @@ type Stats struct {
 
 // SignalStats counts one signal's items: spans for traces, data points for
 // metrics. At every snapshot Enqueued == Sent + Dropped() + Pending.
-// Rejected is the part of Sent that the collector accepted the request for
-// but refused (an OTLP partial success), so Sent - Rejected items were
-// taken in.
+// Rejected is the part of Sent that the collector acknowledged but dropped
+// itself, as it reported in an OTLP partial success; Delivered excludes it.
 type SignalStats struct {
 	Enqueued     uint64 // items handed to the exporter
 	Sent         uint64 // items in requests the collector acknowledged
@@ -32,6 +31,9 @@ type SignalStats struct {
 	Failures  uint64 // failed attempts of any kind
 	LastError string // the latest export error, "" if none
 }
+
+// Delivered is the number of items the collector took in.
+func (s SignalStats) Delivered() uint64 { return s.Sent - min(s.Rejected, s.Sent) }
 
 // Dropped sums the drop counters (not Rejected or Unsupported).
 func (s SignalStats) Dropped() uint64 {
