@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
@@ -95,5 +98,49 @@ func TestConcurrentExportAndShutdown(t *testing.T) {
 	}
 	if int(st.Sent) != c.spanCount() {
 		t.Errorf("sent %d, collector got %d", st.Sent, c.spanCount())
+	}
+}
+
+func TestConcurrency(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, 4} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			t.Parallel()
+			c := startCollector(t)
+			var inflight, peak atomic.Int32
+			c.setHook(func(int, *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+				cur := inflight.Add(1)
+				defer inflight.Add(-1)
+				for {
+					p := peak.Load()
+					if cur <= p || peak.CompareAndSwap(p, cur) {
+						break
+					}
+				}
+				time.Sleep(20 * time.Millisecond) // a distant collector
+				return nil, nil
+			})
+			exp := newExporter(t, c.addr, otlpexporter.WithConcurrency(n))
+			ctx := testCtx(t)
+			for range 16 {
+				if err := exp.ExportSpans(ctx, makeSpans(10, 0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := exp.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st := exp.Stats().Traces
+			if st.Sent != 160 || c.spanCount() != 160 {
+				t.Errorf("stats %+v, collector %d; want 160 delivered", st, c.spanCount())
+			}
+			checkIdentity(t, st)
+			if p := int(peak.Load()); p > n || (n > 1 && p < 2) {
+				t.Errorf("peak in-flight exports %d with concurrency %d", p, n)
+			}
+		})
+	}
+	if _, err := otlpexporter.New(otlpexporter.WithConcurrency(0)); err == nil {
+		t.Error("New accepted zero concurrency")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -254,10 +255,21 @@ func TestPartialSuccess(t *testing.T) {
 
 func TestShutdownWithCollectorDown(t *testing.T) {
 	t.Parallel()
-	exp := newExporter(t, freeAddr(t))
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprint("concurrency ", n), func(t *testing.T) {
+			t.Parallel()
+			testShutdownWithCollectorDown(t, n)
+		})
+	}
+}
+
+func testShutdownWithCollectorDown(t *testing.T, concurrency int) {
+	exp := newExporter(t, freeAddr(t), otlpexporter.WithConcurrency(concurrency))
 	ctx := testCtx(t)
-	if err := exp.ExportSpans(ctx, makeSpans(25, 0)); err != nil {
-		t.Fatal(err)
+	for range 5 {
+		if err := exp.ExportSpans(ctx, makeSpans(5, 0)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()

@@ -53,8 +53,9 @@
 // # Delivery
 //
 // ExportSpans and ExportMetrics convert and encode on the caller's
-// goroutine, queue the request and return; one sender goroutine per signal
-// sends unary Export RPCs. Memory stays bounded by WithQueueBudget: past
+// goroutine, queue the request and return; a sender goroutine per signal
+// sends unary Export RPCs, one at a time unless WithConcurrency allows
+// more. Memory stays bounded by WithQueueBudget: past
 // it the oldest requests are dropped, or, with WithBlocking, the exporter
 // applies backpressure instead. Failed RPCs are retried with capped
 // exponential backoff and jitter when the OTLP specification says they may

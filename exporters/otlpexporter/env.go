@@ -39,6 +39,7 @@ func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		maxReqBytes:  DefaultMaxRequestBytes,
 		maxReqItems:  maxRequestItems,
+		concurrency:  1,
 		maxSpans:     DefaultMaxQueueSpans,
 		maxBytes:     DefaultMaxQueueBytes,
 		maxRetryTime: DefaultMaxRetryTime,
@@ -59,9 +60,10 @@ func newConfig(opts []Option) (*config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	// A request must fit the queue budget, or it would be refused whole.
-	c.maxReqBytes = min(c.maxReqBytes, c.maxBytes)
-	c.maxReqItems = min(c.maxReqItems, c.maxSpans)
+	// A request must fit a sender's share of the queue budget, or it would
+	// be refused whole.
+	c.maxReqBytes = max(1, min(c.maxReqBytes, c.maxBytes/c.concurrency))
+	c.maxReqItems = max(1, min(c.maxReqItems, c.maxSpans/c.concurrency))
 	return c, nil
 }
 

@@ -75,7 +75,7 @@ type signal struct {
 	started  bool
 	conn     grpc.ClientConnInterface
 	owned    *grpc.ClientConn
-	sender   *delivery.Sender[[]byte]
+	senders  []*delivery.Sender[[]byte]
 	md       metadata.MD
 	callOpts []grpc.CallOption
 
@@ -137,15 +137,15 @@ func moduleVersion() string {
 	return ""
 }
 
-// start dials and starts the signal's sender once.
-func (e *Exporter) start(s *signal) (*delivery.Sender[[]byte], error) {
+// start dials and starts the signal's senders once.
+func (e *Exporter) start(s *signal) ([]*delivery.Sender[[]byte], error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e.stopped.Load() {
 		return nil, ErrShutdown
 	}
 	if s.started {
-		return s.sender, nil
+		return s.senders, nil
 	}
 	sc := s.sc
 	if len(sc.headers) > 0 {
@@ -178,9 +178,11 @@ func (e *Exporter) start(s *signal) (*delivery.Sender[[]byte], error) {
 		}
 		s.conn, s.owned = cc, cc
 	}
+	// Each of the concurrent senders owns an equal share of the budget.
+	n := e.cfg.concurrency
 	dopts := []delivery.Option{
-		delivery.WithMaxItems(e.cfg.maxSpans),
-		delivery.WithMaxBytes(e.cfg.maxBytes),
+		delivery.WithMaxItems((e.cfg.maxSpans + n - 1) / n),
+		delivery.WithMaxBytes((e.cfg.maxBytes + n - 1) / n),
 		delivery.WithSendTimeout(sc.timeout),
 		delivery.WithMaxRetryTime(e.cfg.maxRetryTime),
 		delivery.WithBackoff(delivery.Backoff{Initial: e.cfg.backoffMin, Max: e.cfg.backoffMax}),
@@ -191,17 +193,38 @@ func (e *Exporter) start(s *signal) (*delivery.Sender[[]byte], error) {
 	if e.cfg.blocking {
 		dopts = append(dopts, delivery.WithBlocking(e.cfg.blockTimeout))
 	}
-	sender, err := delivery.New(func(ctx context.Context, b delivery.Batch[[]byte]) error {
-		return e.send(ctx, s, b)
-	}, dopts...)
-	if err != nil {
-		if s.owned != nil {
-			_ = s.owned.Close()
+	send := func(ctx context.Context, b delivery.Batch[[]byte]) error { return e.send(ctx, s, b) }
+	senders := make([]*delivery.Sender[[]byte], 0, n)
+	for range n {
+		sender, err := delivery.New(send, dopts...)
+		if err != nil {
+			for _, started := range senders {
+				_ = started.Shutdown(context.Background())
+			}
+			if s.owned != nil {
+				_ = s.owned.Close()
+			}
+			return nil, fmt.Errorf("otlpexporter: %s: %w", s.name, err)
 		}
-		return nil, fmt.Errorf("otlpexporter: %s: %w", s.name, err)
+		senders = append(senders, sender)
 	}
-	s.sender, s.started = sender, true
-	return sender, nil
+	s.senders, s.started = senders, true
+	return senders, nil
+}
+
+// pick returns the sender with the fewest pending items.
+func pick(senders []*delivery.Sender[[]byte]) *delivery.Sender[[]byte] {
+	best := senders[0]
+	if len(senders) == 1 {
+		return best
+	}
+	least := best.Stats().Pending
+	for _, x := range senders[1:] {
+		if p := x.Stats().Pending; p < least {
+			best, least = x, p
+		}
+	}
+	return best
 }
 
 // credentials picks the transport security: explicit credentials, then
@@ -282,15 +305,15 @@ func (e *Exporter) send(ctx context.Context, s *signal, b delivery.Batch[[]byte]
 	return nil
 }
 
-// enqueue hands encoded requests to the signal's sender.
+// enqueue hands encoded requests to the signal's least loaded sender.
 func (e *Exporter) enqueue(ctx context.Context, s *signal, reqs []encoded) error {
-	sender, err := e.start(s)
+	senders, err := e.start(s)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, r := range reqs {
-		if err := sender.Enqueue(ctx, delivery.Batch[[]byte]{Payload: r.b, Items: r.items, Bytes: len(r.b)}); err != nil {
+		if err := pick(senders).Enqueue(ctx, delivery.Batch[[]byte]{Payload: r.b, Items: r.items, Bytes: len(r.b)}); err != nil {
 			if errors.Is(err, delivery.ErrClosed) {
 				err = ErrShutdown
 			}
@@ -345,11 +368,12 @@ func (e *Exporter) Flush(ctx context.Context) error {
 	var errs []error
 	for _, s := range []*signal{&e.traces, &e.metricsSig} {
 		s.mu.Lock()
-		sender := s.sender
+		senders := s.senders
 		s.mu.Unlock()
-		if sender != nil {
+		for _, sender := range senders {
 			if err := sender.Flush(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("otlpexporter: %s: %w", s.name, err))
+				break
 			}
 		}
 	}
@@ -373,15 +397,13 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 		var wg sync.WaitGroup
 		for i, s := range sigs {
 			s.mu.Lock()
-			sender, owned := s.sender, s.owned
+			senders, owned := s.senders, s.owned
 			s.mu.Unlock()
-			if sender == nil {
+			if len(senders) == 0 {
 				continue
 			}
 			wg.Go(func() {
-				if err := sender.Shutdown(ctx); err != nil {
-					errs[i] = fmt.Errorf("otlpexporter: %s: %w", s.name, err)
-				}
+				errs[i] = shutdownSenders(ctx, s.name, senders)
 				if owned != nil {
 					if err := owned.Close(); err != nil && errs[i] == nil {
 						errs[i] = fmt.Errorf("otlpexporter: %s: close: %w", s.name, err)
@@ -393,6 +415,34 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 		e.shutErr = errors.Join(errs...)
 	})
 	return e.shutErr
+}
+
+// shutdownSenders shuts one signal's senders down together and reports the
+// undelivered items of all of them in one error.
+func shutdownSenders(ctx context.Context, name string, senders []*delivery.Sender[[]byte]) error {
+	errs := make([]error, len(senders))
+	var wg sync.WaitGroup
+	for i, sender := range senders {
+		wg.Go(func() { errs[i] = sender.Shutdown(ctx) })
+	}
+	wg.Wait()
+	var undelivered uint64
+	var first error
+	for i, err := range errs {
+		if err != nil {
+			undelivered += senders[i].Stats().Dropped[delivery.DropShutdown]
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	if len(senders) == 1 {
+		return fmt.Errorf("otlpexporter: %s: %w", name, first)
+	}
+	return fmt.Errorf("otlpexporter: %s: %d items undelivered: %w", name, undelivered, first)
 }
 
 // rawMessage is an already encoded request.

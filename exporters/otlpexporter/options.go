@@ -68,6 +68,7 @@ type config struct {
 	serviceName  string
 	maxReqBytes  int
 	maxReqItems  int
+	concurrency  int
 	maxSpans     int
 	maxBytes     int
 	blocking     bool
@@ -150,6 +151,14 @@ func WithMaxBatchSize(n int) Option {
 	return func(c *config) { c.maxReqItems = n }
 }
 
+// WithConcurrency sets how many Export RPCs each signal may have in flight
+// (default 1). One in flight caps throughput at a batch per round trip;
+// over a long-haul link raise it. Requests may then arrive out of order,
+// which OTLP allows. The queue budget is shared out among them.
+func WithConcurrency(n int) Option {
+	return func(c *config) { c.concurrency = n }
+}
+
 // WithQueueBudget bounds, per signal, the items (spans or metrics) and
 // encoded bytes held while the collector is slow or away (defaults
 // DefaultMaxQueueSpans, DefaultMaxQueueBytes). Past the budget the oldest
@@ -213,6 +222,8 @@ func (c *config) validate() error {
 	switch {
 	case c.maxReqBytes < 1024:
 		return fmt.Errorf("otlpexporter: max request bytes %d too small (want at least 1024)", c.maxReqBytes)
+	case c.concurrency <= 0:
+		return fmt.Errorf("otlpexporter: concurrency %d must be positive", c.concurrency)
 	case c.maxReqItems <= 0:
 		return fmt.Errorf("otlpexporter: max batch size %d must be positive", c.maxReqItems)
 	case c.maxSpans <= 0 || c.maxBytes <= 0:

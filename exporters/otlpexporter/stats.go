@@ -49,11 +49,24 @@ func (e *Exporter) Stats() Stats {
 
 func (s *signal) stats() SignalStats {
 	s.mu.Lock()
-	var d delivery.Stats
-	if s.sender != nil {
-		d = s.sender.Stats()
-	}
+	senders := s.senders
 	s.mu.Unlock()
+	var d delivery.Stats
+	for _, sender := range senders {
+		x := sender.Stats()
+		d.Enqueued += x.Enqueued
+		d.Sent += x.Sent
+		d.Pending += x.Pending
+		d.PendingBytes += x.PendingBytes
+		for r := range d.Dropped {
+			d.Dropped[r] += x.Dropped[r]
+		}
+		d.Retries += x.Retries
+		d.Failures += x.Failures
+		if x.LastError != "" {
+			d.LastError = x.LastError
+		}
+	}
 	return SignalStats{
 		Enqueued:              d.Enqueued,
 		Sent:                  d.Sent,
