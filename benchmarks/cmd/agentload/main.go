@@ -312,7 +312,11 @@ func runExporter(name, addr string, p params) error {
 	case "baseline":
 		// The gocensus tracer and batcher exporting to nothing: subtracting
 		// its CPU from gocensus's isolates the exporter's share.
-		tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(discard{}))
+		var bopts []trace.BatchOption
+		if p.blocking {
+			bopts = append(bopts, trace.WithBlocking(time.Minute))
+		}
+		tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(discard{}, bopts...))
 		ctx := context.Background()
 		gcAttrs := gocensusAttrs()
 		create = func(int) {
@@ -439,18 +443,19 @@ func burst(create func(int), n, workers int) int {
 	return per * workers
 }
 
+// steady creates rate spans per second for d, catching up after a late
+// tick so the total is rate·d even on a busy machine.
 func steady(create func(int), rate int, d time.Duration) int {
-	const tick = 10 * time.Millisecond
-	perTick := max(rate*int(tick)/int(time.Second), 1)
-	t := time.NewTicker(tick)
+	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
-	end := time.Now().Add(d)
+	start := time.Now()
+	total := int(int64(rate) * int64(d) / int64(time.Second))
 	n := 0
-	for time.Now().Before(end) {
+	for n < total {
 		<-t.C
-		for range perTick {
+		due := min(int(float64(rate)*time.Since(start).Seconds()), total)
+		for ; n < due; n++ {
 			create(n)
-			n++
 		}
 	}
 	return n
