@@ -245,8 +245,13 @@ func TestOurExporterIntoUpstreamReceiver(t *testing.T) {
 	defer srv.Stop()
 
 	res := &resource.Resource{Type: "service", Labels: map[string]string{"service.name": "gc-app"}}
+	// The upstream receiver leaves Config unimplemented, like the
+	// OpenTelemetry Collector's: the exporter must give up on it quietly.
+	tracer := trace.NewTracer()
+	defer tracer.Shutdown(context.Background())
 	exp, err := agentexporter.New(agentexporter.WithAddress(lis.Addr().String()), agentexporter.WithInsecure(),
-		agentexporter.WithServiceName("gc-app"), agentexporter.WithResource(res), agentexporter.WithLogger(nil))
+		agentexporter.WithServiceName("gc-app"), agentexporter.WithResource(res), agentexporter.WithLogger(nil),
+		agentexporter.WithTracer(tracer))
 	if err != nil {
 		t.Fatal(err)
 	}
