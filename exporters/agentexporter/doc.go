@@ -30,6 +30,12 @@
 //
 // # Wire behaviour
 //
+// The exporter does not batch further than the SDK: each ExportSpans call (a
+// batch of the tracer's batcher, sized with trace.WithMaxExportBatchSize and
+// trace.WithBatchTimeout) becomes one message, or several when it is larger
+// than the message limit; each ExportMetrics call (one reporting period)
+// likewise.
+//
 // The first message of each stream carries the Node (host, pid, start time,
 // library, WithServiceName) and the stream resource (WithResource); later
 // messages carry only spans or metrics, which inherit both (a span or metric
