@@ -302,3 +302,39 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestExportsRacingShutdown(t *testing.T) {
+	t.Parallel()
+	sink := newSink()
+	srv := startServer(t, "", agentreceiver.WithSpanExporter(sink), agentreceiver.WithMetricExporter(&metricSink{}))
+	defer srv.stop()
+	e := newExporter(t, srv.addr)
+	ctx := ctxTimeout(t, 5*time.Second)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				err := e.ExportSpans(ctx, spanBatch(g*100000+i*10, 10))
+				_ = e.ExportMetrics(ctx, []*stats.Metric{{Descriptor: stats.Descriptor{Name: "m", Type: stats.TypeGaugeInt64}}})
+				if errors.Is(err, agentexporter.ErrShutdown) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	st := e.Stats()
+	checkAccounting(t, st.Spans)
+	checkAccounting(t, st.Metrics)
+	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent || st.Spans.Sent+st.Spans.Dropped[4] != st.Spans.Enqueued {
+		t.Fatalf("receiver %d, stats %+v", sink.count(), st.Spans)
+	}
+}
