@@ -201,8 +201,11 @@ func (s *Sender[T]) Enqueue(ctx context.Context, b Batch[T]) error {
 	s.st.Pending += uint64(b.Items)
 	s.st.PendingBytes += uint64(b.Bytes)
 	s.st.PendingBatches++
+	evicted := !s.losing && s.lostInLoss > 0
 	s.mu.Unlock()
-	s.logLoss()
+	if evicted {
+		s.logLoss()
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -607,8 +610,11 @@ func (s *Sender[T]) attempt(e entry[T]) {
 			s.st.Sent += uint64(e.b.Items)
 			s.st.SentBatches++
 		}
+		recovered := s.losing
 		s.mu.Unlock()
-		s.logRecovered()
+		if recovered {
+			s.logRecovered()
+		}
 		return
 	}
 	s.st.Failures++
