@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/gocensus/gocensus/exporters/agentexporter"
@@ -336,5 +338,34 @@ func TestExportsRacingShutdown(t *testing.T) {
 	checkAccounting(t, st.Metrics)
 	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent || st.Spans.Sent+st.Spans.Dropped[4] != st.Spans.Enqueued {
 		t.Fatalf("receiver %d, stats %+v", sink.count(), st.Spans)
+	}
+}
+
+func TestCallerOwnedConnection(t *testing.T) {
+	t.Parallel()
+	sink := newSink()
+	srv := startServer(t, "", agentreceiver.WithSpanExporter(sink))
+	defer srv.stop()
+	conn, err := grpc.NewClient(srv.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	e, err := agentexporter.New(agentexporter.WithGRPCConn(conn), agentexporter.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxTimeout(t, 5*time.Second)
+	if err := e.ExportSpans(ctx, spanBatch(0, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sink.count() != 5 {
+		t.Fatalf("received %d spans", sink.count())
+	}
+	if s := conn.GetState(); s == connectivity.Shutdown {
+		t.Fatal("the exporter closed a connection it does not own")
 	}
 }
