@@ -419,3 +419,35 @@ func (m *metricSink) ExportMetrics(_ context.Context, ms []*stats.Metric) error 
 }
 
 func (m *metricSink) Shutdown(context.Context) error { return nil }
+
+func TestAnswersOnGocensusPaths(t *testing.T) {
+	t.Parallel()
+	sink := tracetest.NewInMemoryExporter()
+	conn := serve(t, newReceiver(t, agentreceiver.WithSpanExporter(sink), agentreceiver.WithMetricExporter(&metricSink{})))
+	ctx := ctxT(t)
+	stream, err := agenttracepb.NewTraceServiceClient(conn).Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&agenttracepb.ExportTraceServiceRequest{Node: node, Spans: []*tracepb.Span{pbSpan(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = stream.CloseSend()
+	if _, err := stream.Recv(); !errors.Is(err, io.EOF) {
+		t.Fatalf("trace stream ended with %v", err)
+	}
+	mstream, err := agentmetricspb.NewMetricsServiceClient(conn).Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mstream.Send(&agentmetricspb.ExportMetricsServiceRequest{Node: node}); err != nil {
+		t.Fatal(err)
+	}
+	_ = mstream.CloseSend()
+	if _, err := mstream.Recv(); !errors.Is(err, io.EOF) {
+		t.Fatalf("metrics stream ended with %v", err)
+	}
+	if n := len(sink.GetSpans()); n != 1 {
+		t.Fatalf("received %d spans", n)
+	}
+}
