@@ -302,7 +302,7 @@ func (e *Exporter) enqueue(ctx context.Context, q *delivery.Sender[[]byte], buf 
 		ctx, cancel = context.WithTimeout(ctx, e.cfg.exportTimeout)
 		defer cancel()
 	}
-	err := q.Enqueue(ctx, delivery.Batch[[]byte]{Payload: buf, Items: n, Bytes: len(buf)})
+	err := q.Enqueue(ctx, delivery.Batch[[]byte]{Payload: buf, Items: n, Bytes: cap(buf)}) // memory held, not just encoded size
 	if errors.Is(err, delivery.ErrClosed) {
 		return ErrShutdown
 	}

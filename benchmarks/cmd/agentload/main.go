@@ -67,6 +67,7 @@ type params struct {
 	qBytes   int
 	workers  int
 	decode   bool
+	batchTO  time.Duration
 }
 
 func main() {
@@ -82,6 +83,7 @@ func main() {
 	flag.IntVar(&p.qSpans, "queue-spans", 16384, "gocensus exporter queue budget in spans")
 	flag.IntVar(&p.qBytes, "queue-bytes", 4<<20, "gocensus exporter queue budget in bytes")
 	flag.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines creating spans in a burst")
+	flag.DurationVar(&p.batchTO, "batch-timeout", 0, "gocensus: the batcher's batch timeout (0: the SDK default)")
 	flag.Parse()
 	p.decode = *decode
 	var err error
@@ -172,7 +174,8 @@ func runOne(self, name string, p params) (result, int64, error) {
 	args := []string{"-role", name, "-addr", addr,
 		"-spans", strconv.Itoa(p.spans), "-rate", strconv.Itoa(p.rate), "-duration", p.duration.String(),
 		"-blocking=" + strconv.FormatBool(p.blocking), "-queue-spans", strconv.Itoa(p.qSpans),
-		"-queue-bytes", strconv.Itoa(p.qBytes), "-workers", strconv.Itoa(p.workers)}
+		"-queue-bytes", strconv.Itoa(p.qBytes), "-workers", strconv.Itoa(p.workers),
+		"-batch-timeout", p.batchTO.String()}
 	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -332,6 +335,9 @@ func runExporter(name, addr string, p params) error {
 		if p.blocking {
 			opts = append(opts, agentexporter.WithBlocking(), agentexporter.WithExportTimeout(time.Minute))
 			bopts = append(bopts, trace.WithBlocking(time.Minute))
+		}
+		if p.batchTO > 0 {
+			bopts = append(bopts, trace.WithBatchTimeout(p.batchTO))
 		}
 		exp, err := agentexporter.New(opts...)
 		if err != nil {
