@@ -3,6 +3,7 @@ package agentexporter_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -315,3 +316,39 @@ func TestGracefulStopGoAway(t *testing.T) {
 		t.Fatalf("receiver %d spans; %+v", sink.count(), st)
 	}
 }
+
+func TestLossWarnedOnceEachWay(t *testing.T) {
+	var mu sync.Mutex
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	addr := freeAddr(t)
+	e := newExporter(t, addr, agentexporter.WithLogger(logger), agentexporter.WithQueueBudget(100, 1<<20))
+	ctx := ctxTimeout(t, 5*time.Second)
+	for i := range 20 { // 200 spans into a 100-span budget while nobody listens
+		if err := e.ExportSpans(ctx, spanBatch(i*10, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := newSink()
+	srv := startServer(t, addr, agentreceiver.WithSpanExporter(sink))
+	defer srv.stop()
+	waitFor(t, 3*time.Second, "the surviving spans", func() bool { return sink.count() == 100 })
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if strings.Count(out, "telemetry is being dropped") != 1 || strings.Count(out, "telemetry delivery recovered") != 1 ||
+		!strings.Contains(out, "dropped_during_outage=100") {
+		t.Fatalf("want one loss warning and one recovery with the count, got:\n%s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
