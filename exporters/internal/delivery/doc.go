@@ -42,7 +42,11 @@
 // (still counted as pending, still within budget) for a short time; when a
 // later Send fails they are put back at the head of the queue and sent again.
 // That narrows the loss window at the price of possible duplicates. Without
-// it a batch counts as sent as soon as SendFunc returns nil.
+// it a batch counts as sent as soon as SendFunc returns nil. An exporter that
+// learns of a break outside SendFunc (its receiving side saw the stream end)
+// calls Resend; one that gets proof of delivery (a clean end of stream) calls
+// Confirm. Kept batches count against the budget, and are counted as sent
+// rather than dropped when room is needed.
 //
 // # Concurrency
 //
