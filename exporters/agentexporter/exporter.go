@@ -393,14 +393,20 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	e.shutOnce.Do(func() {
 		e.closed.Store(true)
 		var errs []error
-		if err := e.traces.Flush(ctx); err == nil {
-			if e.traceStream.close(ctx) {
-				e.traces.Confirm()
+		// A clean end of stream proves the agent read everything sent on
+		// it; otherwise what the resend window holds goes back to the
+		// queue, to be sent again or counted as undelivered.
+		for _, sig := range []struct {
+			q *delivery.Sender[[]byte]
+			s *exportStream
+		}{{e.traces, e.traceStream}, {e.metrics, e.metStream}} {
+			if err := sig.q.Flush(ctx); err != nil {
+				continue
 			}
-		}
-		if err := e.metrics.Flush(ctx); err == nil {
-			if e.metStream.close(ctx) {
-				e.metrics.Confirm()
+			if sig.s.close(ctx) {
+				sig.q.Confirm()
+			} else {
+				sig.q.Resend()
 			}
 		}
 		if err := e.traces.Shutdown(ctx); err != nil {
