@@ -25,6 +25,8 @@
 //	                    (W3C traceparent); the client sends every one, the
 //	                    server accepts them in the order given
 //	-n N                client: number of unary calls (default 3)
+//	-agent ADDR         also stream every span to an OpenCensus agent at
+//	                    ADDR without TLS (try go run ./examples/agent)
 //
 // The greeter service is registered by hand with a grpc.ServiceDesc over
 // wrapperspb.StringValue messages, so the example needs no generated code.
@@ -47,6 +49,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/gocensus/gocensus/exporters/agentexporter"
 	"github.com/gocensus/gocensus/exporters/fileexporter"
 	"github.com/gocensus/gocensus/exporters/printexporter"
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
@@ -73,6 +76,7 @@ type options struct {
 	exporter string
 	formats  []censusgrpc.Format
 	n        int
+	agent    string // OpenCensus agent address, "" for none
 }
 
 const usage = `usage:
@@ -102,6 +106,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.exporter, "exporter", "print", "span exporter: print (JSON lines on stdout) or file:PATH")
 	prop := fs.String("propagation", "binary", "comma-separated trace context formats: binary, tracecontext")
 	fs.IntVar(&o.n, "n", 3, "client: number of unary calls")
+	fs.StringVar(&o.agent, "agent", "", "also stream spans to the OpenCensus agent at this address (no TLS)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -122,8 +127,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-// newTracer samples every span and exports to the chosen exporter.
-func newTracer(spec string, stdout io.Writer) (*trace.Tracer, error) {
+// newTracer samples every span and exports to the chosen exporter, and to
+// an OpenCensus agent when agent is not empty.
+func newTracer(spec, agent string, stdout io.Writer) (*trace.Tracer, error) {
 	var exp trace.SpanExporter
 	switch {
 	case spec == "print":
@@ -137,7 +143,17 @@ func newTracer(spec string, stdout io.Writer) (*trace.Tracer, error) {
 	default:
 		return nil, fmt.Errorf("unknown -exporter %q (want print or file:PATH)", spec)
 	}
-	return trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(exp)), nil
+	opts := []trace.TracerOption{trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(exp)}
+	if agent != "" {
+		ae, err := agentexporter.New(agentexporter.WithAddress(agent), agentexporter.WithInsecure(),
+			agentexporter.WithServiceName("helloworld"))
+		if err != nil {
+			_ = exp.Shutdown(context.Background())
+			return nil, fmt.Errorf("agent exporter: %w", err)
+		}
+		opts = append(opts, trace.WithBatcher(ae))
+	}
+	return trace.NewTracer(opts...), nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -145,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	tracer, err := newTracer(o.exporter, stdout)
+	tracer, err := newTracer(o.exporter, o.agent, stdout)
 	if err != nil {
 		return err
 	}
