@@ -202,29 +202,47 @@ func TestLimits(t *testing.T) {
 	ctx := ctxT(t)
 	big := pbSpan(1)
 	big.Name.Value = strings.Repeat("x", 2048)
-	err := exportAll(ctx, t, conn, &agenttracepb.ExportTraceServiceRequest{Node: node, Spans: []*tracepb.Span{big}})
-	if status.Code(err) != codes.ResourceExhausted {
-		t.Fatalf("oversize message: %v, want ResourceExhausted", err)
-	}
-	first, err := agenttracepb.NewOpenCensusTraceServiceClient(conn).Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Send(&agenttracepb.ExportTraceServiceRequest{Node: node}); err != nil {
-		t.Fatal(err)
-	}
-	waitStreams := time.Now().Add(2 * time.Second)
-	for {
-		err = exportAll(ctx, t, conn, &agenttracepb.ExportTraceServiceRequest{Node: node})
-		if status.Code(err) == codes.ResourceExhausted || time.Now().After(waitStreams) {
+	var err error
+	for range 100 { // a stream still closing may hold the one slot briefly
+		err = exportAll(ctx, t, conn, &agenttracepb.ExportTraceServiceRequest{Node: node, Spans: []*tracepb.Span{big}})
+		if err == nil || !strings.Contains(err.Error(), "concurrent streams") {
 			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "larger than max") {
+		t.Fatalf("oversize message: %v, want ResourceExhausted", err)
+	}
+
+	// Hold the one slot with a Config stream, whose registration is visible.
+	var hold agenttracepb.TraceService_ConfigClient
+	for range 100 {
+		hctx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		if hold, err = agenttracepb.NewOpenCensusTraceServiceClient(conn).Config(hctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := hold.Send(&agenttracepb.CurrentLibraryConfig{Node: node}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(200 * time.Millisecond)
+		for r.ConfigStreams() == 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if r.ConfigStreams() == 1 {
+			break
+		}
+		cancel()
+	}
+	if r.ConfigStreams() != 1 {
+		t.Fatal("could not hold a stream")
+	}
+	err = exportAll(ctx, t, conn, &agenttracepb.ExportTraceServiceRequest{Node: node})
 	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "concurrent streams") {
 		t.Fatalf("second stream: %v, want ResourceExhausted", err)
 	}
-	_ = first.CloseSend()
-	_, _ = first.Recv()
+	_ = hold.CloseSend()
+	_, _ = hold.Recv()
 }
 
 func TestInheritance(t *testing.T) {
