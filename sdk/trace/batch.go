@@ -301,7 +301,10 @@ func (p *BatchSpanProcessor) enqueue(s *SpanData, size, count uint64) {
 	slot.span = s
 	slot.size = size
 	slot.seq.Store(pos + 1)
-	if count == p.wakeCount {
+	// Wake the worker whenever a full batch is waiting, not only when the
+	// count first reaches it: a worker that found a claimed but unpublished
+	// slot goes back to sleep with the queue still full.
+	if count >= p.wakeCount && len(p.wake) == 0 {
 		select {
 		case p.wake <- struct{}{}:
 		default:
@@ -524,7 +527,9 @@ func (p *BatchSpanProcessor) run() {
 		select {
 		case <-p.wake:
 			for p.tail.Load()-p.head >= uint64(p.cfg.maxBatchSize) {
-				bytes := p.collect(p.tail.Load(), false, p.runCtx)
+				// Wait for claimed slots: their producers are a few
+				// instructions from publishing them.
+				bytes := p.collect(p.tail.Load(), true, p.runCtx)
 				if len(p.batch) == 0 {
 					break
 				}

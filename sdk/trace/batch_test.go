@@ -472,3 +472,36 @@ func BenchmarkBatchOnEnd(b *testing.B) {
 		bsp.OnEnd(d)
 	}
 }
+
+// TestBatchFullQueueNeverWaitsForTimer checks liveness under contention: with
+// the batch timer effectively off, concurrent producers in blocking mode must
+// still get every span exported by the wake-ups alone.
+func TestBatchFullQueueNeverWaitsForTimer(t *testing.T) {
+	t.Parallel()
+	exp := &testExporter{}
+	tr, bsp := newBatchTracer(t, exp, trace.WithMaxQueueSize(32), trace.WithMaxExportBatchSize(8),
+		trace.WithBatchTimeout(time.Hour), trace.WithBlocking(time.Minute),
+		trace.WithLogger(slog.New(slog.DiscardHandler)))
+	const producers, each = 4, 5000
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() { endSpans(tr, each, "s") })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("producers stuck on a full queue: %+v", bsp.Stats())
+	}
+	// What is left is less than one batch, which only the timer or a flush
+	// would send.
+	eventually(t, "all but a partial batch exported", func() bool {
+		return bsp.Stats().Queued < 8
+	})
+	st := bsp.Stats()
+	if st.Dropped() != 0 || st.Ended != producers*each {
+		t.Errorf("stats %+v", st)
+	}
+	checkAccounting(t, st)
+}
