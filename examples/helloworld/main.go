@@ -27,6 +27,8 @@
 //	-n N                client: number of unary calls (default 3)
 //	-agent ADDR         also stream every span to an OpenCensus agent at
 //	                    ADDR without TLS (try go run ./examples/agent)
+//	-zpages ADDR        server: serve the debug pages on ADDR, at
+//	                    http://ADDR/debug/tracez and /debug/rpcz (default off)
 //
 // The greeter service is registered by hand with a grpc.ServiceDesc over
 // wrapperspb.StringValue messages, so the example needs no generated code.
@@ -39,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -52,6 +55,7 @@ import (
 	"github.com/gocensus/gocensus/exporters/agentexporter"
 	"github.com/gocensus/gocensus/exporters/fileexporter"
 	"github.com/gocensus/gocensus/exporters/printexporter"
+	"github.com/gocensus/gocensus/exporters/zpages"
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
@@ -77,6 +81,7 @@ type options struct {
 	formats  []censusgrpc.Format
 	n        int
 	agent    string // OpenCensus agent address, "" for none
+	zpages   string // server: zpages HTTP address, "" for none
 }
 
 const usage = `usage:
@@ -107,6 +112,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	prop := fs.String("propagation", "binary", "comma-separated trace context formats: binary, tracecontext")
 	fs.IntVar(&o.n, "n", 3, "client: number of unary calls")
 	fs.StringVar(&o.agent, "agent", "", "also stream spans to the OpenCensus agent at this address (no TLS)")
+	fs.StringVar(&o.zpages, "zpages", "", "server: serve /debug/tracez and /debug/rpcz on this HTTP address")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -129,7 +135,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 
 // newTracer samples every span and exports to the chosen exporter, and to
 // an OpenCensus agent when agent is not empty.
-func newTracer(spec, agent string, stdout io.Writer) (*trace.Tracer, error) {
+func newTracer(spec, agent string, stdout io.Writer, extra ...trace.TracerOption) (*trace.Tracer, error) {
 	var exp trace.SpanExporter
 	switch {
 	case spec == "print":
@@ -153,7 +159,7 @@ func newTracer(spec, agent string, stdout io.Writer) (*trace.Tracer, error) {
 		}
 		opts = append(opts, trace.WithBatcher(ae))
 	}
-	return trace.NewTracer(opts...), nil
+	return trace.NewTracer(append(opts, extra...)...), nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -161,8 +167,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	tracer, err := newTracer(o.exporter, o.agent, stdout)
+	var z *zpages.Handler
+	var extra []trace.TracerOption
+	if o.zpages != "" && o.mode == "server" {
+		// The pages read the views of stats.Default(), where censusgrpc
+		// records; the tracer's Shutdown shuts z down.
+		if z, err = zpages.New(); err != nil {
+			return err
+		}
+		extra = append(extra, trace.WithSpanProcessor(z))
+	}
+	tracer, err := newTracer(o.exporter, o.agent, stdout, extra...)
 	if err != nil {
+		if z != nil {
+			_ = z.Shutdown(context.Background())
+		}
 		return err
 	}
 	defer func() {
@@ -179,6 +198,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return fmt.Errorf("listening: %w", err)
 		}
 		fmt.Fprintln(stderr, "listening on", lis.Addr())
+		if z != nil {
+			stopPages, err := serveZpages(o.zpages, z, stderr)
+			if err != nil {
+				lis.Close()
+				return err
+			}
+			defer stopPages()
+		}
 		return serve(ctx, lis, opts)
 	case "client":
 		return callGreeter(ctx, o.addr, o.n, opts, stderr)
@@ -255,4 +282,26 @@ func sayHello(ctx context.Context, conn *grpc.ClientConn, name string) (string, 
 	reply := new(wrapperspb.StringValue)
 	err := conn.Invoke(ctx, methodSayHello, wrapperspb.String(name), reply)
 	return reply.GetValue(), err
+}
+
+// serveZpages serves z under /debug/ on addr until the returned function is
+// called.
+func serveZpages(addr string, z *zpages.Handler, stderr io.Writer) (stop func(), err error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening for zpages: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/debug/", z)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(lis) // returns http.ErrServerClosed on Close
+	}()
+	fmt.Fprintf(stderr, "zpages on http://%s/debug/tracez\n", lis.Addr())
+	return func() {
+		_ = hs.Close()
+		<-done
+	}, nil
 }
