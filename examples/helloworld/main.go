@@ -29,6 +29,10 @@
 //	                    ADDR without TLS (try go run ./examples/agent)
 //	-zpages ADDR        server: serve the debug pages on ADDR, at
 //	                    http://ADDR/debug/tracez and /debug/rpcz (default off)
+//	-config FILE        take sampler, exporters, propagators and the method
+//	                    excludelist from a census config file (.json, .yaml)
+//	                    and the GOCENSUS_ and OTEL_ variables, instead of
+//	                    -exporter, -propagation and -agent (see package census)
 //
 // The greeter service is registered by hand with a grpc.ServiceDesc over
 // wrapperspb.StringValue messages, so the example needs no generated code.
@@ -52,11 +56,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/gocensus/gocensus/census"
 	"github.com/gocensus/gocensus/exporters/agentexporter"
 	"github.com/gocensus/gocensus/exporters/fileexporter"
 	"github.com/gocensus/gocensus/exporters/printexporter"
 	"github.com/gocensus/gocensus/exporters/zpages"
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
+	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
@@ -82,6 +88,7 @@ type options struct {
 	n        int
 	agent    string // OpenCensus agent address, "" for none
 	zpages   string // server: zpages HTTP address, "" for none
+	config   string // census config file, "" for the flags above
 }
 
 const usage = `usage:
@@ -113,8 +120,20 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.n, "n", 3, "client: number of unary calls")
 	fs.StringVar(&o.agent, "agent", "", "also stream spans to the OpenCensus agent at this address (no TLS)")
 	fs.StringVar(&o.zpages, "zpages", "", "server: serve /debug/tracez and /debug/rpcz on this HTTP address")
+	fs.StringVar(&o.config, "config", "", "census config file (.json, .yaml), read with the environment; replaces -exporter, -propagation and -agent")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.config != "" {
+		var clash []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "exporter" || f.Name == "propagation" || f.Name == "agent" {
+				clash = append(clash, "-"+f.Name)
+			}
+		})
+		if len(clash) > 0 {
+			return nil, fmt.Errorf("-config replaces %s; give one or the other", strings.Join(clash, ", "))
+		}
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -177,7 +196,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 		extra = append(extra, trace.WithSpanProcessor(z))
 	}
-	tracer, err := newTracer(o.exporter, o.agent, stdout, extra...)
+	var shutdown func(context.Context) error
+	var opts []censusgrpc.Option
+	if o.config != "" {
+		shutdown, opts, err = fromConfig(ctx, o.config, stdout, extra...)
+		if err == nil && z != nil {
+			// Keep rpcz reading what censusgrpc records, as without -config.
+			opts = append(opts, censusgrpc.WithStatsManager(stats.Default()))
+		}
+	} else {
+		var tracer *trace.Tracer
+		if tracer, err = newTracer(o.exporter, o.agent, stdout, extra...); err == nil {
+			shutdown = tracer.Shutdown
+			opts = []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(o.formats...)}
+		}
+	}
 	if err != nil {
 		if z != nil {
 			_ = z.Shutdown(context.Background())
@@ -187,9 +220,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err = errors.Join(err, tracer.Shutdown(sctx))
+		err = errors.Join(err, shutdown(sctx))
 	}()
-	opts := []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(o.formats...)}
 
 	switch o.mode {
 	case "server":
@@ -220,6 +252,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	err = callGreeter(ctx, lis.Addr().String(), o.n, opts, stderr)
 	stopServer()
 	return errors.Join(err, <-served)
+}
+
+// fromConfig builds the telemetry a census config file and the environment
+// describe, with print writing to stdout, and returns the censusgrpc
+// options that use it.
+func fromConfig(ctx context.Context, path string, stdout io.Writer, extra ...trace.TracerOption) (func(context.Context) error, []censusgrpc.Option, error) {
+	cfg, err := census.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := census.New(ctx, cfg, census.WithWriter(stdout), census.WithTracerOptions(extra...))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Shutdown, c.GRPCOptions(), nil
 }
 
 // serve runs the greeter until ctx is done, then stops gracefully.
