@@ -1,7 +1,9 @@
 // Command helloworld is a greeter gRPC server and client traced with
 // censusgrpc. By default it runs both in one process: it starts a server on
 // 127.0.0.1 (a free port), makes a few unary calls and one bidirectional
-// stream, prints every span as a JSON line on stdout and exits 0. The
+// stream, prints every span as a JSON line on stdout, then the default gRPC
+// client and server views (latency, bytes, completed RPCs by method and
+// status) as one JSON line per metric, and exits 0. The
 // client and server spans of each call share a trace id, and each server
 // span's parent is its client span.
 //
@@ -181,6 +183,29 @@ func newTracer(spec, agent string, stdout io.Writer, extra ...trace.TracerOption
 	return trace.NewTracer(append(opts, extra...)...), nil
 }
 
+// newStats returns a manager holding the default gRPC client and server
+// views, which exports them through the chosen exporter every reporting
+// period and once more when it shuts down. It gets its own exporter: an
+// exporter shut down by the tracer cannot serve the manager too.
+func newStats(spec string, stdout io.Writer) (*stats.Manager, error) {
+	var exp stats.MetricExporter
+	if spec == "print" {
+		exp = printexporter.New(printexporter.WithWriter(stdout))
+	} else {
+		fe, err := fileexporter.New(strings.TrimPrefix(spec, "file:"))
+		if err != nil {
+			return nil, fmt.Errorf("opening metrics file: %w", err)
+		}
+		exp = fe
+	}
+	m := stats.NewManager(stats.WithExporter(exp))
+	views := append(append([]*stats.View(nil), censusgrpc.DefaultClientViews...), censusgrpc.DefaultServerViews...)
+	if err := m.Register(views...); err != nil {
+		return nil, errors.Join(fmt.Errorf("registering the gRPC views: %w", err), m.Shutdown(context.Background()))
+	}
+	return m, nil
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parseArgs(args, stderr)
 	if err != nil {
@@ -209,6 +234,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if tracer, err = newTracer(o.exporter, o.agent, stdout, extra...); err == nil {
 			shutdown = tracer.Shutdown
 			opts = []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(o.formats...)}
+		}
+		if err == nil && z == nil {
+			// The RPC views go out after the spans: the manager's
+			// Shutdown exports them one last time.
+			var m *stats.Manager
+			if m, err = newStats(o.exporter, stdout); err == nil {
+				opts = append(opts, censusgrpc.WithStatsManager(m))
+				shutdownTracer := shutdown
+				shutdown = func(ctx context.Context) error {
+					return errors.Join(shutdownTracer(ctx), m.Shutdown(ctx))
+				}
+			} else {
+				err = errors.Join(err, shutdown(context.Background()))
+			}
 		}
 	}
 	if err != nil {

@@ -39,6 +39,9 @@ func parseSpans(t *testing.T, b []byte) []span {
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
+		if s.TraceID == "" {
+			continue // a metric line
+		}
 		spans = append(spans, s)
 	}
 	return spans
@@ -176,6 +179,51 @@ func TestFlags(t *testing.T) {
 	for _, want := range []string{"-addr", "-exporter", "-propagation", "-n", "helloworld server", "helloworld client"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("-h output lacks %q", want)
+		}
+	}
+}
+
+// TestOneProcessPrintsRPCViews checks the views printed after the spans: the
+// completed-RPC counts per method and status, on both sides.
+func TestOneProcessPrintsRPCViews(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"-n", "2"}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v (stderr %s)", err, stderr.String())
+	}
+	type metric struct {
+		Name       string
+		Timeseries []struct {
+			Labels map[string]string
+			Points []struct{ Int64 *int64 }
+		}
+	}
+	// completed[view][method] is the last OK count printed.
+	completed := map[string]map[string]int64{}
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m metric
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		if !strings.HasSuffix(m.Name, "/completed_rpcs") {
+			continue
+		}
+		completed[m.Name] = map[string]int64{}
+		for _, ts := range m.Timeseries {
+			method := ts.Labels["grpc_client_method"] + ts.Labels["grpc_server_method"]
+			status := ts.Labels["grpc_client_status"] + ts.Labels["grpc_server_status"]
+			if status == "OK" && len(ts.Points) > 0 && ts.Points[len(ts.Points)-1].Int64 != nil {
+				completed[m.Name][method] = *ts.Points[len(ts.Points)-1].Int64
+			}
+		}
+	}
+	for _, view := range []string{"grpc.io/client/completed_rpcs", "grpc.io/server/completed_rpcs"} {
+		got := completed[view]
+		if got["helloworld.Greeter/SayHello"] != 2 || got["helloworld.Greeter/SayHelloStream"] != 1 {
+			t.Errorf("%s OK counts %v, want 2 SayHello and 1 SayHelloStream", view, got)
 		}
 	}
 }
