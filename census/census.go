@@ -51,11 +51,11 @@ type options struct {
 }
 
 // WithExporterFactory makes scheme usable in Config.Exporters, or replaces
-// a built-in scheme. This is how exporters from other modules (otlp) or of
-// the application's own take part without a global registry:
+// a built-in scheme. This is how exporters of the application's own take
+// part without a global registry:
 //
 //	census.WithExporterFactory("otlp", func(ctx context.Context, addr string) (census.Exporter, error) {
-//		return otlpexporter.New(otlpexporter.WithEndpoint(addr))
+//		return otlpexporter.New(otlpexporter.WithEndpoint(addr), otlpexporter.WithCompression("gzip"))
 //	})
 func WithExporterFactory(scheme string, f ExporterFactory) Option {
 	return func(o *options) {
@@ -243,11 +243,6 @@ func buildPropagators(names []string) (all, http propagation.Composite, formats 
 	return all, http, formats
 }
 
-// otlpHint is the error for otlp without a factory: the OTLP exporter lives
-// in its own module so that its dependencies stay out of this one.
-const otlpHint = `the OTLP exporter is in its own module: import github.com/gocensus/gocensus/exporters/otlpexporter ` +
-	`and pass census.WithExporterFactory("otlp", f), where f returns otlpexporter.New with the address`
-
 func (o *options) build(ctx context.Context, spec string, res *resource.Resource) (Exporter, error) {
 	scheme, arg, _ := splitSpec(spec)
 	if f, ok := o.factories[scheme]; ok {
@@ -281,7 +276,7 @@ func (o *options) build(ctx context.Context, spec string, res *resource.Resource
 	case "agent":
 		return buildAgent(spec, arg, res, o)
 	case "otlp":
-		return nil, &KeyError{Key: "exporters", Value: spec, Allowed: allowedExporter, Err: errors.New(otlpHint)}
+		return buildOTLP(spec, arg, res, o)
 	}
 	return nil, &KeyError{Key: "exporters", Value: spec, Allowed: allowedExporter, Err: errors.New("unknown exporter scheme")}
 }

@@ -155,7 +155,6 @@ func TestNewErrors(t *testing.T) {
 		want string
 	}{
 		{"invalid config", census.Config{Sampler: "maybe"}, nil, "sampler"},
-		{"otlp without factory", census.Config{Exporters: []string{"otlp:collector:4317"}}, nil, `census.WithExporterFactory("otlp", f)`},
 		{"unknown scheme", census.Config{Exporters: []string{"zipkin:host:9411"}}, nil, "unknown exporter scheme"},
 		{"factory fails", census.Config{Exporters: []string{"x"}}, []census.Option{census.WithExporterFactory("x", failing)}, `exporter "x": dial failed`},
 		{"nil factory", census.Config{Exporters: []string{"x"}}, []census.Option{census.WithExporterFactory("x", nil)}, "nil factory"},
@@ -181,7 +180,7 @@ func TestNewErrors(t *testing.T) {
 func TestNewShutsDownBuiltExportersOnError(t *testing.T) {
 	t.Parallel()
 	mem := newMemory()
-	_, err := census.New(testCtx(t), census.Config{Exporters: []string{"mem", "otlp"}},
+	_, err := census.New(testCtx(t), census.Config{Exporters: []string{"mem", "zipkin:host:9411"}},
 		census.WithExporterFactory("mem", mem.factory), census.WithResource(testResource))
 	if err == nil {
 		t.Fatal("New succeeded")

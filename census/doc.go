@@ -56,8 +56,9 @@
 //	    file:PATH (JSON lines appended to PATH) | agent[:HOST:PORT]
 //	    (OpenCensus agent or collector, plaintext as sidecars expect;
 //	    agent:https://HOST:PORT for TLS; agent alone is localhost:55678) |
-//	    otlp[:HOST:PORT] (OTLP collector; its module provides the factory,
-//	    see below) | a scheme given to
+//	    otlp[:HOST:PORT] (OTLP/gRPC collector, plaintext as for agent;
+//	    otlp:https://HOST:PORT for TLS; otlp alone follows the
+//	    OTEL_EXPORTER_OTLP_* variables, else localhost:4317) | a scheme given to
 //	    WithExporterFactory. Each exporter receives spans and metrics, as far
 //	    as it supports them. (none: spans are sampled but go nowhere.)
 //	propagators / GOCENSUS_PROPAGATORS, OTEL_PROPAGATORS
@@ -114,18 +115,17 @@
 //
 // Nothing is silently ignored: an unknown file key, an unknown GOCENSUS_
 // variable, a malformed value, a repeated exporter or propagator, and an
-// exporter scheme without a factory are errors. Each is a *KeyError naming
+// unknown exporter scheme are errors. Each is a *KeyError naming
 // the key (or variable, and the file) and the accepted values; Validate and
 // the loaders report every problem at once with errors.Join.
 //
-// # Exporters from other modules
+// # Exporters of your own
 //
-// The OTLP exporter lives in its own module so its dependencies stay out of
-// this one, and this package cannot import it. Give New a factory instead:
+// Give New a factory for a scheme of your own, or to replace a built-in one:
 //
 //	c, err := census.New(ctx, cfg, census.WithExporterFactory("otlp",
 //		func(ctx context.Context, addr string) (census.Exporter, error) {
-//			return otlpexporter.New(otlpexporter.WithEndpoint(addr))
+//			return otlpexporter.New(otlpexporter.WithEndpoint(addr), otlpexporter.WithCompression("gzip"))
 //		}))
 //
 // There is no global registry and nothing happens at init.

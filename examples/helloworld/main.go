@@ -29,12 +29,16 @@
 //	-n N                client: number of unary calls (default 3)
 //	-agent ADDR         also stream every span to an OpenCensus agent at
 //	                    ADDR without TLS (try go run ./examples/agent)
+//	-otlp ADDR          also send every span to an OTLP/gRPC collector at
+//	                    ADDR without TLS (OpenTelemetry Collector, Jaeger,
+//	                    Tempo; port 4317 by convention)
 //	-zpages ADDR        server: serve the debug pages on ADDR, at
 //	                    http://ADDR/debug/tracez and /debug/rpcz (default off)
 //	-config FILE        take sampler, exporters, propagators and the method
 //	                    excludelist from a census config file (.json, .yaml)
 //	                    and the GOCENSUS_ and OTEL_ variables, instead of
-//	                    -exporter, -propagation and -agent (see package census)
+//	                    -exporter, -propagation, -agent and -otlp (see
+//	                    package census)
 //
 // The greeter service is registered by hand with a grpc.ServiceDesc over
 // wrapperspb.StringValue messages, so the example needs no generated code.
@@ -61,6 +65,7 @@ import (
 	"github.com/gocensus/gocensus/census"
 	"github.com/gocensus/gocensus/exporters/agentexporter"
 	"github.com/gocensus/gocensus/exporters/fileexporter"
+	"github.com/gocensus/gocensus/exporters/otlpexporter"
 	"github.com/gocensus/gocensus/exporters/printexporter"
 	"github.com/gocensus/gocensus/exporters/zpages"
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
@@ -89,6 +94,7 @@ type options struct {
 	formats  []censusgrpc.Format
 	n        int
 	agent    string // OpenCensus agent address, "" for none
+	otlp     string // OTLP collector address, "" for none
 	zpages   string // server: zpages HTTP address, "" for none
 	config   string // census config file, "" for the flags above
 }
@@ -121,15 +127,16 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	prop := fs.String("propagation", "binary", "comma-separated trace context formats: binary, tracecontext")
 	fs.IntVar(&o.n, "n", 3, "client: number of unary calls")
 	fs.StringVar(&o.agent, "agent", "", "also stream spans to the OpenCensus agent at this address (no TLS)")
+	fs.StringVar(&o.otlp, "otlp", "", "also send spans to the OTLP/gRPC collector at this address (no TLS)")
 	fs.StringVar(&o.zpages, "zpages", "", "server: serve /debug/tracez and /debug/rpcz on this HTTP address")
-	fs.StringVar(&o.config, "config", "", "census config file (.json, .yaml), read with the environment; replaces -exporter, -propagation and -agent")
+	fs.StringVar(&o.config, "config", "", "census config file (.json, .yaml), read with the environment; replaces -exporter, -propagation, -agent and -otlp")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if o.config != "" {
 		var clash []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "exporter" || f.Name == "propagation" || f.Name == "agent" {
+			if f.Name == "exporter" || f.Name == "propagation" || f.Name == "agent" || f.Name == "otlp" {
 				clash = append(clash, "-"+f.Name)
 			}
 		})
@@ -155,30 +162,46 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 }
 
 // newTracer samples every span and exports to the chosen exporter, and to
-// an OpenCensus agent when agent is not empty.
-func newTracer(spec, agent string, stdout io.Writer, extra ...trace.TracerOption) (*trace.Tracer, error) {
-	var exp trace.SpanExporter
-	switch {
+// an OpenCensus agent and an OTLP collector when their addresses are given.
+func newTracer(o *options, stdout io.Writer, extra ...trace.TracerOption) (*trace.Tracer, error) {
+	var exps []trace.SpanExporter
+	fail := func(err error) (*trace.Tracer, error) {
+		for _, e := range exps {
+			_ = e.Shutdown(context.Background())
+		}
+		return nil, err
+	}
+	switch spec := o.exporter; {
 	case spec == "print":
-		exp = printexporter.New(printexporter.WithWriter(stdout))
+		exps = append(exps, printexporter.New(printexporter.WithWriter(stdout)))
 	case strings.HasPrefix(spec, "file:") && len(spec) > len("file:"):
 		fe, err := fileexporter.New(strings.TrimPrefix(spec, "file:"))
 		if err != nil {
-			return nil, fmt.Errorf("opening span file: %w", err)
+			return fail(fmt.Errorf("opening span file: %w", err))
 		}
-		exp = fe
+		exps = append(exps, fe)
 	default:
-		return nil, fmt.Errorf("unknown -exporter %q (want print or file:PATH)", spec)
+		return fail(fmt.Errorf("unknown -exporter %q (want print or file:PATH)", spec))
 	}
-	opts := []trace.TracerOption{trace.WithSampler(trace.AlwaysSample()), trace.WithBatcher(exp)}
-	if agent != "" {
-		ae, err := agentexporter.New(agentexporter.WithAddress(agent), agentexporter.WithInsecure(),
+	if o.agent != "" {
+		ae, err := agentexporter.New(agentexporter.WithAddress(o.agent), agentexporter.WithInsecure(),
 			agentexporter.WithServiceName("helloworld"))
 		if err != nil {
-			_ = exp.Shutdown(context.Background())
-			return nil, fmt.Errorf("agent exporter: %w", err)
+			return fail(fmt.Errorf("agent exporter: %w", err))
 		}
-		opts = append(opts, trace.WithBatcher(ae))
+		exps = append(exps, ae)
+	}
+	if o.otlp != "" {
+		oe, err := otlpexporter.New(otlpexporter.WithEndpoint(o.otlp), otlpexporter.WithInsecure(),
+			otlpexporter.WithServiceName("helloworld"))
+		if err != nil {
+			return fail(fmt.Errorf("otlp exporter: %w", err))
+		}
+		exps = append(exps, oe)
+	}
+	opts := []trace.TracerOption{trace.WithSampler(trace.AlwaysSample())}
+	for _, e := range exps {
+		opts = append(opts, trace.WithBatcher(e))
 	}
 	return trace.NewTracer(append(opts, extra...)...), nil
 }
@@ -231,7 +254,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	} else {
 		var tracer *trace.Tracer
-		if tracer, err = newTracer(o.exporter, o.agent, stdout, extra...); err == nil {
+		if tracer, err = newTracer(o, stdout, extra...); err == nil {
 			shutdown = tracer.Shutdown
 			opts = []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(o.formats...)}
 		}
