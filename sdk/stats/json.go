@@ -1,16 +1,11 @@
 package stats
 
 import (
-	"math"
 	"slices"
 	"strconv"
-	"time"
-	"unicode/utf8"
-)
 
-// jsonTimeLayout is RFC 3339 with exactly nine fractional digits, the same
-// as the span schema, so metric and span lines sort and parse alike.
-const jsonTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+	"github.com/gocensus/gocensus/internal/jsonenc"
+)
 
 // AppendJSON appends md as one JSON object, without a trailing newline, and
 // returns the extended buffer. It is the single metric schema of the print,
@@ -52,14 +47,14 @@ func (md *Metric) AppendJSON(dst []byte) []byte {
 	}
 	d := &md.Descriptor
 	dst = append(dst, `{"name":`...)
-	dst = appendJSONString(dst, d.Name)
+	dst = jsonenc.AppendString(dst, d.Name)
 	if d.Description != "" {
 		dst = append(dst, `,"description":`...)
-		dst = appendJSONString(dst, d.Description)
+		dst = jsonenc.AppendString(dst, d.Description)
 	}
 	if d.Unit != "" {
 		dst = append(dst, `,"unit":`...)
-		dst = appendJSONString(dst, d.Unit)
+		dst = jsonenc.AppendString(dst, d.Unit)
 	}
 	dst = append(dst, `,"type":"`...)
 	dst = append(dst, d.Type.String()...)
@@ -68,7 +63,7 @@ func (md *Metric) AppendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k.Key)
+		dst = jsonenc.AppendString(dst, k.Key)
 	}
 	dst = append(dst, `],"timeseries":[`...)
 	for i, ts := range md.TimeSeries {
@@ -83,7 +78,7 @@ func (md *Metric) AppendJSON(dst []byte) []byte {
 		sep := false
 		if r.Type != "" {
 			dst = append(dst, `"type":`...)
-			dst = appendJSONString(dst, r.Type)
+			dst = jsonenc.AppendString(dst, r.Type)
 			sep = true
 		}
 		if len(r.Labels) > 0 {
@@ -111,10 +106,10 @@ func appendTimeSeries(dst []byte, d *Descriptor, ts *TimeSeries) []byte {
 		if i < len(d.LabelKeys) {
 			key = d.LabelKeys[i].Key
 		}
-		dst = appendJSONString(dst, key)
+		dst = jsonenc.AppendString(dst, key)
 		dst = append(dst, ':')
 		if lv.Present {
-			dst = appendJSONString(dst, lv.Value)
+			dst = jsonenc.AppendString(dst, lv.Value)
 		} else {
 			dst = append(dst, "null"...)
 		}
@@ -122,7 +117,7 @@ func appendTimeSeries(dst []byte, d *Descriptor, ts *TimeSeries) []byte {
 	dst = append(dst, '}')
 	if !ts.StartTime.IsZero() {
 		dst = append(dst, `,"start_time":`...)
-		dst = appendJSONTime(dst, ts.StartTime)
+		dst = jsonenc.AppendTime(dst, ts.StartTime)
 	}
 	dst = append(dst, `,"points":[`...)
 	for i := range ts.Points {
@@ -131,14 +126,14 @@ func appendTimeSeries(dst []byte, d *Descriptor, ts *TimeSeries) []byte {
 		}
 		p := &ts.Points[i]
 		dst = append(dst, `{"time":`...)
-		dst = appendJSONTime(dst, p.Time)
+		dst = jsonenc.AppendTime(dst, p.Time)
 		switch d.Type {
 		case TypeGaugeInt64, TypeCumulativeInt64:
 			dst = append(dst, `,"int64":`...)
 			dst = strconv.AppendInt(dst, p.Int64Value, 10)
 		case TypeGaugeFloat64, TypeCumulativeFloat64:
 			dst = append(dst, `,"double":`...)
-			dst = appendJSONFloat(dst, p.Float64Value)
+			dst = jsonenc.AppendFloat(dst, p.Float64Value)
 		case TypeGaugeDistribution, TypeCumulativeDistribution:
 			dst = append(dst, `,"distribution":`...)
 			dst = appendDistribution(dst, p.Distribution)
@@ -155,15 +150,15 @@ func appendDistribution(dst []byte, dv *DistributionValue) []byte {
 	dst = append(dst, `{"count":`...)
 	dst = strconv.AppendInt(dst, dv.Count, 10)
 	dst = append(dst, `,"sum":`...)
-	dst = appendJSONFloat(dst, dv.Sum)
+	dst = jsonenc.AppendFloat(dst, dv.Sum)
 	dst = append(dst, `,"sum_of_squared_deviation":`...)
-	dst = appendJSONFloat(dst, dv.SumOfSquaredDeviation)
+	dst = jsonenc.AppendFloat(dst, dv.SumOfSquaredDeviation)
 	dst = append(dst, `,"bucket_bounds":[`...)
 	for i, b := range dv.BucketBounds {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONFloat(dst, b)
+		dst = jsonenc.AppendFloat(dst, b)
 	}
 	dst = append(dst, `],"buckets":[`...)
 	for i, b := range dv.Buckets {
@@ -174,9 +169,9 @@ func appendDistribution(dst []byte, dv *DistributionValue) []byte {
 		dst = strconv.AppendInt(dst, b.Count, 10)
 		if e := b.Exemplar; e != nil {
 			dst = append(dst, `,"exemplar":{"value":`...)
-			dst = appendJSONFloat(dst, e.Value)
+			dst = jsonenc.AppendFloat(dst, e.Value)
 			dst = append(dst, `,"time":`...)
-			dst = appendJSONTime(dst, e.Time)
+			dst = jsonenc.AppendTime(dst, e.Time)
 			if len(e.Attachments) > 0 {
 				dst = append(dst, `,"attachments":`...)
 				dst = appendStringMap(dst, e.Attachments)
@@ -199,79 +194,9 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = jsonenc.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, m[k])
+		dst = jsonenc.AppendString(dst, m[k])
 	}
 	return append(dst, '}')
-}
-
-func appendJSONTime(dst []byte, t time.Time) []byte {
-	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, jsonTimeLayout)
-	return append(dst, '"')
-}
-
-func appendJSONFloat(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"+Inf"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Inf"`...)
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 bytes become
-// U+FFFD; U+2028 and U+2029 are escaped for JavaScript embedding.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -2,17 +2,12 @@ package trace
 
 import (
 	"encoding/hex"
-	"math"
 	"runtime"
 	"slices"
 	"strconv"
-	"time"
-	"unicode/utf8"
-)
 
-// jsonTimeLayout is RFC 3339 with exactly nine fractional digits, so that
-// times of equal zone sort lexically and every line has the same shape.
-const jsonTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+	"github.com/gocensus/gocensus/internal/jsonenc"
+)
 
 // AppendJSON appends s as one JSON object, without a trailing newline, and
 // returns the extended buffer. It is the single span schema shared by the
@@ -85,20 +80,20 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `,"remote_parent":true`...)
 	}
 	dst = append(dst, `,"name":`...)
-	dst = appendJSONString(dst, s.Name)
+	dst = jsonenc.AppendString(dst, s.Name)
 	dst = append(dst, `,"kind":"`...)
 	dst = append(dst, s.Kind.jsonName()...)
 	dst = append(dst, `","start_time":`...)
-	dst = appendJSONTime(dst, s.StartTime)
+	dst = jsonenc.AppendTime(dst, s.StartTime)
 	dst = append(dst, `,"end_time":`...)
-	dst = appendJSONTime(dst, s.EndTime)
+	dst = jsonenc.AppendTime(dst, s.EndTime)
 	dst = append(dst, `,"duration_ns":`...)
 	dst = strconv.AppendInt(dst, int64(s.EndTime.Sub(s.StartTime)), 10)
 	dst = append(dst, `,"sampled":`...)
 	dst = strconv.AppendBool(dst, s.IsSampled())
 	if ts := s.Tracestate.String(); ts != "" {
 		dst = append(dst, `,"tracestate":`...)
-		dst = appendJSONString(dst, ts)
+		dst = jsonenc.AppendString(dst, ts)
 	}
 	dst = append(dst, `,"attributes":`...)
 	dst = appendJSONAttributes(dst, s.Attributes)
@@ -111,9 +106,9 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"time":`...)
-			dst = appendJSONTime(dst, a.Time)
+			dst = jsonenc.AppendTime(dst, a.Time)
 			dst = append(dst, `,"message":`...)
-			dst = appendJSONString(dst, a.Message)
+			dst = jsonenc.AppendString(dst, a.Message)
 			if len(a.Attributes) > 0 {
 				dst = append(dst, `,"attributes":`...)
 				dst = appendJSONAttributes(dst, a.Attributes)
@@ -130,7 +125,7 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"time":`...)
-			dst = appendJSONTime(dst, m.Time)
+			dst = jsonenc.AppendTime(dst, m.Time)
 			dst = append(dst, `,"type":"`...)
 			dst = append(dst, m.EventType.jsonName()...)
 			dst = append(dst, `","id":`...)
@@ -159,7 +154,7 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 			dst = append(dst, '"')
 			if ts := l.Tracestate.String(); ts != "" {
 				dst = append(dst, `,"tracestate":`...)
-				dst = appendJSONString(dst, ts)
+				dst = jsonenc.AppendString(dst, ts)
 			}
 			if len(l.Attributes) > 0 {
 				dst = append(dst, `,"attributes":`...)
@@ -177,7 +172,7 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 	dst = append(dst, '"')
 	if s.Status.Message != "" {
 		dst = append(dst, `,"message":`...)
-		dst = appendJSONString(dst, s.Status.Message)
+		dst = jsonenc.AppendString(dst, s.Status.Message)
 	}
 	dst = append(dst, '}')
 
@@ -195,7 +190,7 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 		sep := false
 		if r.Type != "" {
 			dst = append(dst, `"type":`...)
-			dst = appendJSONString(dst, r.Type)
+			dst = jsonenc.AppendString(dst, r.Type)
 			sep = true
 		}
 		if len(r.Labels) > 0 {
@@ -213,9 +208,9 @@ func (s *SpanData) AppendJSON(dst []byte) []byte {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONString(dst, k)
+				dst = jsonenc.AppendString(dst, k)
 				dst = append(dst, ':')
-				dst = appendJSONString(dst, r.Labels[k])
+				dst = jsonenc.AppendString(dst, r.Labels[k])
 			}
 			dst = append(dst, '}')
 		}
@@ -237,52 +232,13 @@ func appendJSONCount(dst []byte, field string, n int) []byte {
 	return strconv.AppendInt(dst, int64(n), 10)
 }
 
-// appendJSONTime writes t in jsonTimeLayout. The fixed layout is written
-// digit by digit: time.AppendFormat interprets the layout on every call
-// and was half the cost of encoding a span.
-func appendJSONTime(dst []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		dst = append(dst, '"')
-		dst = t.AppendFormat(dst, jsonTimeLayout)
-		return append(dst, '"')
-	}
-	hour, minute, sec := t.Clock()
-	ns := t.Nanosecond()
-	var b [32]byte // "2006-01-02T15:04:05.000000000Z" plus quotes
-	b[0] = '"'
-	put := func(i, v, width int) {
-		for j := i + width - 1; j >= i; j-- {
-			b[j] = byte('0' + v%10)
-			v /= 10
-		}
-	}
-	put(1, year, 4)
-	b[5] = '-'
-	put(6, int(month), 2)
-	b[8] = '-'
-	put(9, day, 2)
-	b[11] = 'T'
-	put(12, hour, 2)
-	b[14] = ':'
-	put(15, minute, 2)
-	b[17] = ':'
-	put(18, sec, 2)
-	b[20] = '.'
-	put(21, ns, 9)
-	b[30] = 'Z'
-	b[31] = '"'
-	return append(dst, b[:]...)
-}
-
 func appendJSONAttributes(dst []byte, attrs []Attribute) []byte {
 	dst = append(dst, '{')
 	for i := range attrs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, attrs[i].Key)
+		dst = jsonenc.AppendString(dst, attrs[i].Key)
 		dst = append(dst, ':')
 		dst = appendJSONValue(dst, attrs[i].Value)
 	}
@@ -296,18 +252,9 @@ func appendJSONValue(dst []byte, v Value) []byte {
 	case Int64ValueType:
 		return strconv.AppendInt(dst, v.AsInt64(), 10)
 	case Float64ValueType:
-		f := v.AsFloat64()
-		switch {
-		case math.IsNaN(f):
-			return append(dst, `"NaN"`...)
-		case math.IsInf(f, 1):
-			return append(dst, `"+Inf"`...)
-		case math.IsInf(f, -1):
-			return append(dst, `"-Inf"`...)
-		}
-		return strconv.AppendFloat(dst, f, 'g', -1, 64)
+		return jsonenc.AppendFloat(dst, v.AsFloat64())
 	case StringValueType:
-		return appendJSONString(dst, v.AsString())
+		return jsonenc.AppendString(dst, v.AsString())
 	default:
 		return append(dst, "null"...)
 	}
@@ -325,9 +272,9 @@ func appendJSONStack(dst []byte, pcs []uintptr) []byte {
 			}
 			first = false
 			dst = append(dst, `{"function":`...)
-			dst = appendJSONString(dst, f.Function)
+			dst = jsonenc.AppendString(dst, f.Function)
 			dst = append(dst, `,"file":`...)
-			dst = appendJSONString(dst, f.File)
+			dst = jsonenc.AppendString(dst, f.File)
 			dst = append(dst, `,"line":`...)
 			dst = strconv.AppendInt(dst, int64(f.Line), 10)
 			dst = append(dst, '}')
@@ -337,58 +284,6 @@ func appendJSONStack(dst []byte, pcs []uintptr) []byte {
 		}
 	}
 	return append(dst, ']')
-}
-
-const jsonHexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a quoted JSON string. Runs of bytes that need
-// no escaping are copied in one append.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', jsonHexDigits[c>>4], jsonHexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', jsonHexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 var jsonSpanKindNames = [...]string{
