@@ -129,4 +129,9 @@
 //		}))
 //
 // There is no global registry and nothing happens at init.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package census

@@ -33,4 +33,9 @@
 // of the module, beside propagation, because it belongs to neither the SDK
 // nor one transport, and carries the project prefix, like censusgrpc, so it
 // needs no import alias next to log/slog and the middleware's logging.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package censuslog

@@ -76,4 +76,9 @@
 // nothing; Inject into HeaderCarrier or MetadataCarrier costs at most one
 // allocation per header written, holding both the value and its
 // one-element slice. The allocation budgets are checked by tests.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package propagation

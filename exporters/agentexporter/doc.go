@@ -74,4 +74,9 @@
 // them (the proof that everything was read), all within ctx's deadline; when
 // the agent is down it returns by the deadline with the undelivered count.
 // No goroutine outlives it.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package agentexporter

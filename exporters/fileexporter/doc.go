@@ -34,4 +34,9 @@
 // Rotation assumes this exporter is the file's only writer.
 //
 // Shutdown fsyncs and closes the file.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package fileexporter

@@ -39,4 +39,9 @@
 //
 // The exporter uses only the logger it is given; it never falls back to
 // slog.Default.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package logexporter

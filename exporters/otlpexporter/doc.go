@@ -110,4 +110,9 @@
 // received per second and peak RSS), run from the benchmarks module:
 //
 //	go run ./cmd/otlpload -spans 200000
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package otlpexporter

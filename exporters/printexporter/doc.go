@@ -24,4 +24,9 @@
 // Each batch is encoded into one reused buffer and written with a single
 // Write call, so lines from concurrent batches never interleave and a
 // steady stream of batches allocates nothing.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package printexporter

@@ -36,4 +36,9 @@
 //     with trace_id and span_id labels.
 //   - The manager's overflow counter (stats.OverflowMetricName) appears as
 //     gocensus_io_stats_overflow_count{view="..."} once a view overflows.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package promexporter

@@ -46,4 +46,9 @@
 // other resource from the network and are sent with a
 // Content-Security-Policy that forbids them. Serve them on an internal port: they reveal
 // what the process is doing.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package zpages

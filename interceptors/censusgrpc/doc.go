@@ -103,4 +103,9 @@
 // or once per connection; nothing is registered globally, nothing runs in the
 // background and nothing needs closing. With no WithTracer option each call
 // uses trace.Default() as it is at that moment.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package censusgrpc

@@ -61,4 +61,9 @@
 //
 // Handlers and transports hold only their configuration: nothing is
 // registered globally and nothing runs in the background.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package censushttp

@@ -9,4 +9,9 @@
 // literal &Resource{...} in tests; Merge to layer one over another.
 //
 // Nothing is read at init: each call reads the environment afresh.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package resource

@@ -52,4 +52,9 @@
 // running sums of squares taken about each series' first value, which keeps
 // it precise unless values drift far from where they started; it is never
 // negative.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package stats

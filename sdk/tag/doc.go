@@ -90,4 +90,9 @@
 // Decode never panics, does not retain its input, and allocates only the
 // result (at most two objects, bounded by the limits above) however long
 // the input is.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package tag

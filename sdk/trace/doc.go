@@ -55,4 +55,9 @@
 // replaces invalid bytes and writes NaN as a string). A nil context is
 // treated as context.Background(). A nil *Span and a nil *Tracer are safe to
 // use and record nothing.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package trace

@@ -31,4 +31,9 @@
 // WithMaxRecvMsgSize (4 MiB by default) end the stream with
 // ResourceExhausted, as do streams beyond WithMaxStreams. Nothing a client
 // sends can crash the receiver; the decoders are fuzzed.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package agentreceiver

@@ -52,4 +52,9 @@
 //
 // All Sender methods are safe for concurrent use. SendFunc is called from the
 // sender goroutine only, never concurrently with itself.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package delivery

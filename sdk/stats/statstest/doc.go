@@ -4,4 +4,9 @@
 //
 // Tests that do not need push export usually call Manager.Read directly,
 // which needs no exporter and starts no goroutine.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package statstest

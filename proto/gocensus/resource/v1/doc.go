@@ -6,4 +6,9 @@
 // opencensus.proto.resource.v1.Resource, so its encoding is the OpenCensus
 // encoding. Application code rarely builds it directly: sdk/resource is the
 // API; exporters convert to this type.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package resourcepb

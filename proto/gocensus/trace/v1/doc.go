@@ -12,4 +12,9 @@
 //
 // Use sdk/trace to record spans; this package is what exporters convert
 // sdk/trace's SpanData into before sending it.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package tracepb

@@ -4,4 +4,9 @@
 //
 // The messages match OpenCensus' opencensus.proto.agent.common.v1 field for
 // field, so the encoding is the OpenCensus one.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package commonpb

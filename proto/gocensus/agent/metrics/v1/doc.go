@@ -11,4 +11,9 @@
 // (or OpenCensusMetricsServiceDesc) for OpenCensus peers; the generated
 // NewMetricsServiceClient and RegisterMetricsServiceServer work between
 // gocensus processes. A server may register both with one implementation.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package agentmetricspb

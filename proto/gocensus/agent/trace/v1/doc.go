@@ -15,4 +15,9 @@
 //     NewTraceServiceClient and RegisterTraceServiceServer also work.
 //
 // A server may register both descriptors with one implementation.
+//
+// # Stability
+//
+// Beta: the API may still change in a minor release before gocensus 1.0;
+// the README explains the versioning promise.
 package agenttracepb
