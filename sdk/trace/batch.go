@@ -287,12 +287,12 @@ func (p *BatchSpanProcessor) OnEnd(s *SpanData) {
 		if deadline.IsZero() {
 			deadline = time.Now().Add(p.cfg.blockTimeout)
 		}
-		if !p.waitForSpace(deadline) {
+		if !p.waitForSpace(deadline, unit) {
 			break
 		}
 	}
 	n := p.rejectedFull.Add(1)
-	p.loss.start("queue full", nil, n+p.exportFailed.Load()+p.drainDropped.Load(), 1)
+	p.loss.start("queue full", nil, n+p.exportFailed.Load()+p.drainDropped.Load(), 1, p.exported.Load())
 }
 
 func (p *BatchSpanProcessor) enqueue(s *SpanData, size, count uint64) {
@@ -312,9 +312,9 @@ func (p *BatchSpanProcessor) enqueue(s *SpanData, size, count uint64) {
 	}
 }
 
-// waitForSpace waits until the worker frees room, the deadline passes or
-// the processor stops; it reports whether to try again.
-func (p *BatchSpanProcessor) waitForSpace(deadline time.Time) bool {
+// waitForSpace waits until the worker frees room for unit, the deadline
+// passes or the processor stops; it reports whether to try again.
+func (p *BatchSpanProcessor) waitForSpace(deadline time.Time, unit uint64) bool {
 	d := time.Until(deadline)
 	if d <= 0 {
 		return false
@@ -327,6 +327,13 @@ func (p *BatchSpanProcessor) waitForSpace(deadline time.Time) bool {
 	p.spaceWaiters.Add(1)
 	p.spaceMu.Unlock()
 	defer p.spaceWaiters.Add(-1)
+	// The worker may have freed room after the failed admission but before
+	// the registration above, and then seen no waiter to wake: look again.
+	// Either this load sees the release, or the release's signalSpace sees
+	// the registration and closes ch.
+	if v := p.admitted.Load() + unit; v>>countShift <= p.maxCount && v&bytesMask <= p.maxBytes {
+		return true
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -550,7 +557,7 @@ func (p *BatchSpanProcessor) run() {
 			p.drain(ctx)
 			return
 		}
-		p.loss.check(p.lostTotal())
+		p.loss.check(p.lostTotal(), p.exported.Load())
 		timer.Reset(p.cfg.batchTimeout)
 	}
 }
@@ -592,7 +599,7 @@ func (p *BatchSpanProcessor) export(ctx context.Context, bytes uint64) error {
 		p.exported.Add(n)
 	} else {
 		p.exportFailed.Add(n)
-		p.loss.start("export failed", err, p.lostTotal(), n)
+		p.loss.start("export failed", err, p.lostTotal(), n, p.exported.Load())
 		if p.stopped.Load() {
 			p.stopErrs = append(p.stopErrs, err)
 		}

@@ -105,11 +105,11 @@ func (p *SimpleSpanProcessor) OnEnd(s *SpanData) {
 	cancel()
 	if err != nil {
 		total := p.failed.Add(1)
-		p.loss.start("export failed", err, total, 1)
+		p.loss.start("export failed", err, total, 1, p.exported.Load())
 		return
 	}
 	p.exported.Add(1)
-	p.loss.check(p.failed.Load())
+	p.loss.check(p.failed.Load(), p.exported.Load())
 }
 
 // ForceFlush returns at once: spans are exported as they end.
@@ -161,6 +161,7 @@ type lossReporter struct {
 	mu        sync.Mutex
 	base      uint64 // loss total before the episode
 	seen      uint64 // loss total at the last check
+	delivered uint64 // spans delivered at the start or the last check
 }
 
 func (l *lossReporter) log() *slog.Logger {
@@ -170,8 +171,9 @@ func (l *lossReporter) log() *slog.Logger {
 	return slog.Default()
 }
 
-// start is called after n spans were lost, bringing the total to total.
-func (l *lossReporter) start(reason string, err error, total, n uint64) {
+// start is called after n spans were lost, bringing the total to total,
+// when delivered spans had been delivered.
+func (l *lossReporter) start(reason string, err error, total, n, delivered uint64) {
 	if l.losing.Load() {
 		return
 	}
@@ -180,7 +182,7 @@ func (l *lossReporter) start(reason string, err error, total, n uint64) {
 		l.mu.Unlock()
 		return
 	}
-	l.base, l.seen = total-n, total
+	l.base, l.seen, l.delivered = total-n, total, delivered
 	l.losing.Store(true)
 	l.mu.Unlock()
 	attrs := []any{"processor", l.processor, "reason", reason}
@@ -190,8 +192,10 @@ func (l *lossReporter) start(reason string, err error, total, n uint64) {
 	l.log().Warn("trace: span processor started dropping spans", attrs...)
 }
 
-// check ends the episode when no span was lost since the previous check.
-func (l *lossReporter) check(total uint64) {
+// check ends the episode when no span was lost since the previous check
+// and some were delivered: a quiet moment in a burst of losses (the worker
+// between two failing batches) is not a recovery.
+func (l *lossReporter) check(total, delivered uint64) {
 	if !l.losing.Load() {
 		return
 	}
@@ -200,8 +204,8 @@ func (l *lossReporter) check(total uint64) {
 		l.mu.Unlock()
 		return
 	}
-	if total != l.seen {
-		l.seen = total
+	if total != l.seen || delivered == l.delivered {
+		l.seen, l.delivered = total, delivered
 		l.mu.Unlock()
 		return
 	}
