@@ -84,10 +84,10 @@ type SpanContext struct {
 	TraceID      TraceID
 	SpanID       SpanID
 	TraceOptions TraceOptions
-	Tracestate   Tracestate
 	// Remote is true when the context was extracted from an incoming request
 	// rather than created in this process.
-	Remote bool
+	Remote     bool
+	Tracestate Tracestate
 }
 
 // IsValid reports whether both ids are non-zero.

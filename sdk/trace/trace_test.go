@@ -273,6 +273,40 @@ func TestSamplingInheritance(t *testing.T) {
 	}
 }
 
+// TestUnsampledChildContext checks what an unsampled child of a local
+// unsampled span carries, with and without start options (which take
+// different paths): the parent's trace id, options and tracestate, a new
+// non-zero span id, and no remote mark.
+func TestUnsampledChildContext(t *testing.T) {
+	t.Parallel()
+	ts, err := trace.ParseTracestate("vendor=abc,other=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := trace.SpanContext{
+		TraceID: trace.TraceID{0xaa, 15: 1}, SpanID: trace.SpanID{0xbb, 7: 1},
+		TraceOptions: 0x02, // not sampled, random flag kept
+		Tracestate:   ts, Remote: true,
+	}
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()))
+	ctx, parent := tr.Start(context.Background(), "parent",
+		trace.WithRemoteParent(remote), trace.WithSpanSampler(trace.NeverSample()))
+	defer parent.End()
+	psc := parent.SpanContext()
+	for name, opts := range map[string][]trace.StartOption{
+		"no options":   nil,
+		"with options": {trace.WithSpanKind(trace.SpanKindClient)},
+	} {
+		_, child := tr.Start(ctx, "child", opts...)
+		child.End()
+		got := child.SpanContext()
+		if got.TraceID != psc.TraceID || got.TraceOptions != 0x02 || got.Tracestate != ts || got.Remote ||
+			!got.SpanID.IsValid() || got.SpanID == psc.SpanID || child.IsRecordingEvents() {
+			t.Errorf("%s: child %+v of parent %+v", name, got, psc)
+		}
+	}
+}
+
 func TestEndIdempotentAndLaterCallsIgnored(t *testing.T) {
 	t.Parallel()
 	tr, exp := newTestTracer(t)

@@ -219,6 +219,19 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	var parent *Span
 	if !c.newRoot && !c.hasRemote {
 		parent = spanFromContext(ctx)
+		// The commonest unsampled case, a plain child of a local unsampled
+		// span, is built in place: what decide would do, without copies.
+		if len(opts) == 0 && parent != nil && t != nil && t.idGen == nil {
+			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote && !p.TraceOptions.IsSampled() {
+				n := &unsampledCtx{Context: ctx}
+				n.sc.TraceID = p.TraceID
+				n.sc.TraceOptions = p.TraceOptions
+				n.sc.Tracestate = p.Tracestate
+				n.sc.SpanID = newSpanID()
+				n.span.sc = &n.sc
+				return n, &n.span
+			}
+		}
 	}
 	sc, recording := t.decide(parent, &c, opts, name)
 	if !recording {
