@@ -159,10 +159,10 @@ func (c *call) begin() {
 		c.statsStart()
 	}
 	if c.recording {
-		attrs := make([]trace.Attribute, 0, 1+len(c.cfg.attrs))
-		attrs = append(attrs, trace.StringAttribute("grpc.method", strings.TrimPrefix(c.fullMethod, "/")))
-		attrs = append(attrs, c.cfg.attrs...)
-		c.span.SetAttributes(attrs...)
+		c.span.SetAttributes(trace.StringAttribute("grpc.method", strings.TrimPrefix(c.fullMethod, "/")))
+		if len(c.cfg.attrs) > 0 {
+			c.span.SetAttributes(c.cfg.attrs...)
+		}
 	}
 }
 

@@ -44,16 +44,25 @@ type spanRecord struct {
 }
 
 // spanEvents holds the evicting lists, kept out of spanRecord so that spans
-// without events stay small.
+// without events stay small. The first message events are stored inline: an
+// RPC span has at least two (request and response), which then cost no
+// allocation beyond this struct.
 type spanEvents struct {
 	annotations evictQueue[Annotation]
 	messages    evictQueue[MessageEvent]
 	links       evictQueue[Link]
+	messageBuf  [inlineMessageEvents]MessageEvent
 }
+
+// inlineMessageEvents is how many message events a span stores before its
+// list moves to the heap.
+const inlineMessageEvents = 2
 
 func (r *spanRecord) lists() *spanEvents {
 	if r.events == nil {
-		r.events = new(spanEvents)
+		e := new(spanEvents)
+		e.messages.items = e.messageBuf[:0]
+		r.events = e
 	}
 	return r.events
 }
@@ -379,6 +388,11 @@ func (s *Span) End(opts ...EndOption) {
 	if e := r.events; e != nil {
 		d.Annotations, d.DroppedAnnotationCount = e.annotations.ordered(), e.annotations.dropped
 		d.MessageEvents, d.DroppedMessageEventCount = e.messages.ordered(), e.messages.dropped
+		if len(d.MessageEvents) == 0 {
+			d.MessageEvents = nil // as for attributes below
+		} else {
+			d.MessageEvents = d.MessageEvents[:len(d.MessageEvents):len(d.MessageEvents)]
+		}
 		d.Links, d.DroppedLinkCount = e.links.ordered(), e.links.dropped
 	}
 	if len(d.Attributes) == 0 {

@@ -796,6 +796,13 @@ func TestAllocations(t *testing.T) {
 			s.End()
 		}},
 		{"StartSpan sampled", 1, func() { s := tr.StartSpan(root, "child"); s.End() }},
+		// A unary RPC span: request sent, response received.
+		{"sampled with 2 message events", 2, func() {
+			_, s := tr.Start(ctx, "child")
+			s.AddMessageSendEvent(1, 10, 10)
+			s.AddMessageReceiveEvent(1, 20, 20)
+			s.End()
+		}},
 		{"SetAttributes", 0, func() { root.SetAttributes(trace.Int64Attribute("k", 1)) }},
 		{"message event on unsampled span", 0, func() { uroot.AddMessageSendEvent(1, 2, 3) }},
 	}
