@@ -79,8 +79,8 @@ type SpanData struct {
 	SpanContext
 	ParentSpanID    SpanID
 	HasRemoteParent bool
-	Name            string
 	Kind            SpanKind
+	Name            string
 	StartTime       time.Time
 	EndTime         time.Time
 

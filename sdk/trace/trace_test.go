@@ -781,15 +781,21 @@ func TestAllocations(t *testing.T) {
 	}{
 		{"sampled start+end", 1, func() { _, s := tr.Start(ctx, "child"); s.End() }},
 		{"unsampled start+end", 1, func() { _, s := un.Start(uctx, "child"); s.End() }},
-		// The WithAttributes arguments escape: options reach the Sampler
+		// Two attributes are stored inline; more grow one slice. The
+		// WithAttributes arguments escape: options reach the Sampler
 		// interface.
-		{"sampled with 4 attributes at start", 2, func() {
+		{"sampled with 2 attributes set later", 1, func() {
+			_, s := tr.Start(ctx, "child")
+			s.SetAttributes(trace.StringAttribute("a", "1"), trace.StringAttribute("b", "2"))
+			s.End()
+		}},
+		{"sampled with 4 attributes at start", 3, func() {
 			_, s := tr.Start(ctx, "child", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 				trace.StringAttribute("a", "1"), trace.StringAttribute("b", "2"),
 				trace.StringAttribute("c", "3"), trace.StringAttribute("d", "4")))
 			s.End()
 		}},
-		{"sampled with 4 attributes set later", 1, func() {
+		{"sampled with 4 attributes set later", 2, func() {
 			_, s := tr.Start(ctx, "child", trace.WithSpanKind(trace.SpanKindClient))
 			s.SetAttributes(trace.StringAttribute("a", "1"), trace.StringAttribute("b", "2"),
 				trace.StringAttribute("c", "3"), trace.StringAttribute("d", "4"))

@@ -349,7 +349,7 @@ func (t *Tracer) initRecord(r *spanRecord, parent *Span, c *startConfig, opts []
 		d.ParentSpanID = parent.sc.SpanID
 		d.HasRemoteParent = parent.sc.Remote
 		if parent.rec != nil {
-			parent.rec.childCount.Add(1)
+			parent.rec.addChild()
 		}
 	}
 	d.Name = name

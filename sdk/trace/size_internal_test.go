@@ -1,0 +1,20 @@
+package trace
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestSampledSpanSizeClass keeps a sampled span's one allocation within 512
+// bytes: larger objects take the allocator's slower path with a per-object
+// header (see inlineAttributes).
+func TestSampledSpanSizeClass(t *testing.T) {
+	for name, size := range map[string]uintptr{
+		"Tracer.Start":     unsafe.Sizeof(sampledCtx{}),
+		"Tracer.StartSpan": unsafe.Sizeof(recordingSpan{}),
+	} {
+		if size > 512 {
+			t.Errorf("%s allocates %d bytes for a sampled span, want <= 512", name, size)
+		}
+	}
+}
