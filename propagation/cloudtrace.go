@@ -27,9 +27,11 @@ var (
 // Cloud Run add to incoming requests. TRACE_ID is 32 hex characters, SPAN_ID
 // the 8-byte span id as a big-endian decimal uint64, OPTIONS 1 when sampled.
 //
-// A missing or empty ";o=" means not sampled, as in opencensus-go and
-// opencensus-java (opencensus-python assumes sampled): Google documents
-// o=1 as the request to trace. Only bit 0 of OPTIONS is used. A header
+// A missing ";o=" means not sampled, as in opencensus-go, opencensus-java
+// and OpenTelemetry's Cloud Trace propagator (opencensus-python assumes
+// sampled): Google documents o=1 as the request to trace. An empty ";o=" is
+// read the same way, keeping the ids, where opencensus-go and OpenTelemetry
+// refuse the whole header. Only bit 0 of OPTIONS is used. A header
 // without a span id (App Engine accepts "TRACE_ID" and "TRACE_ID/") names no
 // parent and yields an error. Google now recommends traceparent; prefer
 // TraceContext where both ends support it.

@@ -410,13 +410,14 @@ func (cfg *config) extract(ctx context.Context) trace.SpanContext {
 }
 
 // extractTags puts the tags of an incoming grpc-tags-bin entry into ctx,
-// merged over (replacing) any tag map already there.
+// merged over (replacing) any tag map already there. Of repeated entries the
+// last is used, as grpc-go (and so opencensus-go's ocgrpc) does.
 func (cfg *config) extractTags(ctx context.Context) context.Context {
 	v := incomingValues(ctx, tag.GRPCMetadataKey)
 	if len(v) == 0 {
 		return ctx
 	}
-	m, err := tag.Decode([]byte(v[0]))
+	m, err := tag.Decode([]byte(v[len(v)-1]))
 	if err != nil {
 		cfg.badInput(tag.GRPCMetadataKey, err)
 		return ctx

@@ -282,3 +282,37 @@ func TestTagPropagation(t *testing.T) {
 		t.Errorf("TTL-0 tag was propagated")
 	}
 }
+
+// TestRepeatedTagsHeaderLastWins sends grpc-tags-bin twice: the server uses
+// the last value, as grpc-go's own reader (and so ocgrpc) does.
+func TestRepeatedTagsHeaderLastWins(t *testing.T) {
+	t.Parallel()
+	tracer, _, _ := recordingTracer()
+	opts := []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithTagPropagation(true)}
+	e := newEnv(t, censusgrpc.ServerOptions(opts...), nil)
+	key := tag.MustNewKey("tenant")
+	var got *tag.Map
+	e.srv.onUnary = func(ctx context.Context) error {
+		got = tag.FromContext(ctx)
+		return nil
+	}
+	encode := func(v string) string {
+		m, err := tag.NewMap(tag.Upsert(key, v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := tag.Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	ctx := metadata.AppendToOutgoingContext(testCtx(t),
+		tag.GRPCMetadataKey, encode("first"), tag.GRPCMetadataKey, encode("last"))
+	if _, err := e.unary(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got.Value(key); !ok || v != "last" {
+		t.Errorf("tenant = %q, %v; want the last header's value", v, ok)
+	}
+}
