@@ -88,7 +88,10 @@ func gcRPCTracer(b *testing.B, sampled bool) *trace.Tracer {
 // into the global no-op meter). gocensus records its RPC stats by
 // default, into stats.Default(); lib=gocensus turns that off to compare
 // tracing alone, and lib=gocensus-stats shows the default, whose extra cost
-// is mostly computing message sizes in the interceptors.
+// is mostly computing message sizes in the interceptors. gocensus, like
+// opencensus-go, records a message event per message by default, which
+// otelgrpc does not (its WithMessageEvents is off by default); the
+// like-for-like row is lib=gocensus-noevents.
 //
 // Each setup returns the server and dial options for one sampling decision
 // (every call is a root span).
@@ -100,6 +103,11 @@ var grpcLibs = []struct {
 	{"gocensus", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
 		opt := censusgrpc.WithTracer(gcRPCTracer(b, sampled))
 		return censusgrpc.ServerOptions(opt, censusgrpc.WithStats(false)), censusgrpc.ClientOptions(opt, censusgrpc.WithStats(false))
+	}},
+	{"gocensus-noevents", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
+		opts := []censusgrpc.Option{censusgrpc.WithTracer(gcRPCTracer(b, sampled)),
+			censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(false)}
+		return censusgrpc.ServerOptions(opts...), censusgrpc.ClientOptions(opts...)
 	}},
 	{"gocensus-stats", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
 		opt := censusgrpc.WithTracer(gcRPCTracer(b, sampled))
@@ -283,6 +291,9 @@ func BenchmarkUnaryOverhead(b *testing.B) {
 		}},
 		{"gocensus", func(b *testing.B, sampled bool) rpcSides {
 			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false))
+		}},
+		{"gocensus-noevents", func(b *testing.B, sampled bool) rpcSides {
+			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(false))
 		}},
 		{"gocensus-stats", func(b *testing.B, sampled bool) rpcSides {
 			return gcSides(gcRPCTracer(b, sampled))
