@@ -49,10 +49,11 @@ type (
 // messages (possibly from two goroutines at once, as gRPC allows one sender
 // and one receiver), then exactly one end, whichever path gets there first.
 type call struct {
-	// The call is also the context it returns: embedding the parent and
-	// answering Value for its own key marks the context without the
-	// allocation of a context.WithValue.
-	context.Context
+	// The call is also the context it returns: the span node holds the
+	// span and the parent context, and the call answers Value for its own
+	// key, so marking the context and carrying the span cost no allocation
+	// beyond the call (and a sampled span's record).
+	trace.SpanNode
 	cfg        *config
 	span       *trace.Span
 	fullMethod string
@@ -88,10 +89,10 @@ func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.
 	}
 	t := cfg.tracerOrDefault()
 	name := cfg.spanName(fullMethod)
-	ctx, span := t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
-	c := &call{Context: ctx, cfg: cfg, span: span, fullMethod: fullMethod, name: name, client: true}
+	c := &call{cfg: cfg, fullMethod: fullMethod, name: name, client: true}
+	c.span = t.StartIn(&c.SpanNode, ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	c.begin()
-	return cfg.inject(c, span.SpanContext(), &c.binBuf), c
+	return cfg.inject(c, c.span.SpanContext(), &c.binBuf), c
 }
 
 // startServer begins a server call; see startClient for the nil call.
@@ -111,14 +112,13 @@ func (cfg *config) startServer(ctx context.Context, fullMethod string) (context.
 	}
 	t := cfg.tracerOrDefault()
 	name := cfg.spanName(fullMethod)
-	var span *trace.Span
+	c := &call{cfg: cfg, fullMethod: fullMethod, name: name}
 	if sc.IsValid() && cfg.isPublic(ctx, fullMethod) {
-		ctx, span = t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
+		c.span = t.StartIn(&c.SpanNode, ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
 			trace.WithLinks(trace.Link{TraceID: sc.TraceID, SpanID: sc.SpanID, Type: trace.LinkTypeChild, Tracestate: sc.Tracestate}))
 	} else {
-		ctx, span = t.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
+		c.span = t.StartIn(&c.SpanNode, ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
 	}
-	c := &call{Context: ctx, cfg: cfg, span: span, fullMethod: fullMethod, name: name}
 	c.begin()
 	if c.recording {
 		if p, ok := peer.FromContext(ctx); ok {
@@ -144,7 +144,7 @@ func (c *call) Value(key any) any {
 			return m
 		}
 	}
-	return c.Context.Value(key)
+	return c.SpanNode.Value(key)
 }
 
 // begin sets what the rest of the call needs from the configuration.

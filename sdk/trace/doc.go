@@ -11,7 +11,9 @@
 //   - Tracer.Start(ctx, name) is the usual way to start a span: the parent
 //     comes from ctx and the returned ctx carries the new span to callees.
 //     Tracer.StartSpan(parent, name) starts a span without a context, for
-//     spans that do not follow call nesting.
+//     spans that do not follow call nesting. Instrumentation that keeps
+//     state per operation can embed a SpanNode in it and use
+//     Tracer.StartIn, which makes that state the span's context.
 //   - Server instrumentation puts the caller's span context in ctx with
 //     ContextWithRemoteSpanContext (or passes WithRemoteParent); untrusted
 //     callers get WithNewRoot plus WithLinks instead.

@@ -115,3 +115,27 @@ func ExampleTracer_StartSpan() {
 	fmt.Println(len(exp.GetSpans()), stream.SpanContext().IsSampled())
 	// Output: 3 true
 }
+
+// request is an instrumentation's per-call state. Embedding a SpanNode makes
+// it the context that carries the call's span, so starting the span costs
+// no allocation beyond the state itself (and a sampled span's record).
+type request struct {
+	trace.SpanNode
+	span *trace.Span
+}
+
+func ExampleTracer_StartIn() {
+	exp := tracetest.NewInMemoryExporter()
+	tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSyncer(exp))
+
+	r := new(request)
+	r.span = tracer.StartIn(&r.SpanNode, context.Background(), "handle", trace.WithSpanKind(trace.SpanKindServer))
+	// r is the context to hand on: spans started from it are children.
+	_, child := tracer.Start(r, "query")
+	child.End()
+	r.span.End()
+
+	spans := exp.GetSpans()
+	fmt.Println(spans[0].Name, spans[0].ParentSpanID == r.span.SpanContext().SpanID)
+	// Output: query true
+}

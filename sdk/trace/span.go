@@ -473,6 +473,47 @@ func ContextWithRemoteSpanContext(ctx context.Context, sc SpanContext) context.C
 	return n
 }
 
+// SpanNode holds a span together with the context that carries it, for
+// instrumentation that allocates state per operation anyway (an RPC
+// interceptor's per-call record): embedding a SpanNode in that state and
+// starting the span with Tracer.StartIn spares the allocation Start makes
+// for the context and, when the span is not sampled, the span itself.
+//
+// A SpanNode is a context.Context only once started. Start it once, and do
+// not copy it afterwards (go vet reports copies): the span refers to memory
+// inside it. A type embedding SpanNode may override Value to answer its own
+// keys, deferring to the SpanNode's Value for the rest.
+type SpanNode struct {
+	_ noCopy
+	context.Context
+	span Span
+	sc   SpanContext
+}
+
+// Value implements context.Context: the node answers for its span and defers
+// to the context it was started from for every other key.
+func (n *SpanNode) Value(key any) any {
+	if _, ok := key.(spanKey); ok {
+		return &n.span
+	}
+	return n.Context.Value(key)
+}
+
+// Span returns the span started in n; nil before StartIn.
+func (n *SpanNode) Span() *Span {
+	if n.span.sc == nil {
+		return nil
+	}
+	return &n.span
+}
+
+// noCopy makes go vet's copylocks check report copies of the struct holding
+// it.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
 type remoteCtx struct {
 	context.Context
 	span Span

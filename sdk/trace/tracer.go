@@ -249,6 +249,40 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	return n, &n.span
 }
 
+// StartIn starts a span as Start does, keeping it in n, which becomes the
+// returned context: n's Value answers for the span and defers to ctx for
+// everything else. A span that is not sampled then costs no allocation of
+// its own; a sampled span's record is allocated apart. n must be new (a
+// zero SpanNode never started); StartIn panics when n was started before.
+func (t *Tracer) StartIn(n *SpanNode, ctx context.Context, name string, opts ...StartOption) *Span {
+	if n.Context != nil {
+		panic("trace: StartIn with a SpanNode already started")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	n.Context = ctx
+	c := newStartConfig(opts)
+	var parent *Span
+	if !c.newRoot && !c.hasRemote {
+		parent = spanFromContext(ctx)
+	}
+	sc, recording := t.decide(parent, &c, opts, name)
+	if !recording {
+		n.sc = sc
+		n.span.sc = &n.sc
+		return &n.span
+	}
+	rec := new(spanRecord)
+	n.span.rec = rec
+	n.span.sc = &rec.data.SpanContext
+	t.initRecord(rec, parent, &c, opts, sc, name)
+	for _, p := range t.startProcs {
+		p.OnStart(ctx, &n.span)
+	}
+	return &n.span
+}
+
 // StartSpan starts a span without a context: parent is its local parent (nil
 // for a root, or for a remote parent given with WithRemoteParent). Use it
 // where spans do not follow call nesting, for example a span per message in
