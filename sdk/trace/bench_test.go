@@ -72,6 +72,44 @@ func BenchmarkStartEndParallel(b *testing.B) {
 	})
 }
 
+// nopProcessor takes ended spans and does nothing with them.
+type nopProcessor struct{}
+
+func (nopProcessor) OnStart(context.Context, *trace.Span) {}
+func (nopProcessor) OnEnd(*trace.SpanData)                {}
+func (nopProcessor) ForceFlush(context.Context) error     { return nil }
+func (nopProcessor) Shutdown(context.Context) error       { return nil }
+
+// BenchmarkStartEndParallelUnsampled and BenchmarkStartEndParallelNop show
+// how span start and end scale over cores without the batcher's export
+// worker, which in BenchmarkStartEndParallel competes with the producers
+// for the same cores.
+func BenchmarkStartEndParallelUnsampled(b *testing.B) {
+	tr := newBenchTracer(b, trace.NeverSample())
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, s := tr.Start(ctx, "child")
+			s.End()
+		}
+	})
+}
+
+func BenchmarkStartEndParallelNop(b *testing.B) {
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(nopProcessor{}))
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, s := tr.Start(ctx, "child")
+			s.End()
+		}
+	})
+}
+
 func BenchmarkSetAttributes(b *testing.B) {
 	tr := newBenchTracer(b, trace.AlwaysSample())
 	_, s := tr.Start(context.Background(), "span")
@@ -111,6 +149,17 @@ func BenchmarkStartEndRoot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, s := tr.Start(context.Background(), "root")
+		s.End()
+	}
+}
+
+func BenchmarkStartEndNop(b *testing.B) {
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(nopProcessor{}))
+	ctx, root := tr.Start(context.Background(), "root")
+	defer root.End()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "child")
 		s.End()
 	}
 }

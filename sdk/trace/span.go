@@ -38,12 +38,15 @@ type Span struct {
 type spanRecord struct {
 	mu         sync.Mutex
 	ended      atomic.Bool
-	childCount atomic.Int32 // saturates; beside ended so both fit one word
 	limits     *SpanLimits
 	tracer     *Tracer
 	events     *spanEvents // allocated by the first annotation, event or link
 	data       SpanData
 	attrBuf    [inlineAttributes]Attribute
+	// childCount is written by every child's start, so it is kept away
+	// from data.SpanContext, which every child's start reads: sharing a
+	// cache line would make concurrent children of one span contend.
+	childCount atomic.Int32
 }
 
 // spanEvents holds the evicting lists, kept out of spanRecord so that spans
@@ -70,14 +73,12 @@ func (r *spanRecord) lists() *spanEvents {
 	return r.events
 }
 
-// addChild counts a child span started under this one, saturating rather
-// than wrapping.
+// addChild counts a child span started under this one. The count stops
+// near math.MaxInt32 rather than wrapping (concurrent starts may pass the
+// check together, which overshoots by at most their number).
 func (r *spanRecord) addChild() {
-	for {
-		n := r.childCount.Load()
-		if n == math.MaxInt32 || r.childCount.CompareAndSwap(n, n+1) {
-			return
-		}
+	if r.childCount.Load() < math.MaxInt32-1<<20 {
+		r.childCount.Add(1)
 	}
 }
 
