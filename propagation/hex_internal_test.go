@@ -1,6 +1,7 @@
 package propagation
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"testing"
 )
@@ -60,4 +61,45 @@ func TestHexRoundTrip(t *testing.T) {
 			t.Fatalf("decodeHex(%s) = %x", buf, back)
 		}
 	}
+}
+
+// TestDecodeHex16EveryByte compares decodeHex16 with the byte-wise strict
+// decoder for every byte value in every position.
+func TestDecodeHex16EveryByte(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"0123456789abcdef", "fedcba9876543210", "a0b1c2d3e4f50697"} {
+		for pos := 0; pos < 16; pos++ {
+			for c := 0; c < 256; c++ {
+				in := []byte(base)
+				in[pos] = byte(c)
+				s := string(in)
+				var want [8]byte
+				wantOK := decodeHex(want[:], s, true)
+				got, ok := decodeHex16(s)
+				if ok != wantOK || (ok && got != binary.BigEndian.Uint64(want[:])) {
+					t.Fatalf("decodeHex16(%q) = %x, %v; want %x, %v", s, got, ok, want, wantOK)
+				}
+			}
+		}
+	}
+}
+
+// FuzzDecodeHex16 checks decodeHex16 against the byte-wise strict decoder
+// on arbitrary input.
+func FuzzDecodeHex16(f *testing.F) {
+	f.Add("0123456789abcdef")
+	f.Add("0123456789ABCDEF")
+	f.Add("0123456789abcde\x80")
+	f.Add("g123456789abcdef")
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) < 16 {
+			return
+		}
+		var want [8]byte
+		wantOK := decodeHex(want[:], s[:16], true)
+		got, ok := decodeHex16(s)
+		if ok != wantOK || (ok && got != binary.BigEndian.Uint64(want[:])) {
+			t.Fatalf("decodeHex16(%q) = %x, %v; want %x, %v", s[:16], got, ok, want, wantOK)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package propagation
 
 import (
+	"encoding/binary"
 	"errors"
 	"strings"
 
@@ -133,17 +134,21 @@ func ParseTraceparent(s string) (trace.SpanContext, error) {
 		return sc, ErrTraceparentFormat
 	}
 	var flags [1]byte
-	if !decodeHex(sc.TraceID[:], s[3:35], true) ||
-		!decodeHex(sc.SpanID[:], s[36:52], true) ||
-		!decodeHex(flags[:], s[53:55], true) {
+	t0, ok0 := decodeHex16(s[3:19])
+	t1, ok1 := decodeHex16(s[19:35])
+	sp, ok2 := decodeHex16(s[36:52])
+	if !ok0 || !ok1 || !ok2 || !decodeHex(flags[:], s[53:55], true) {
 		return trace.SpanContext{}, ErrTraceparentFormat
 	}
-	if !sc.TraceID.IsValid() {
+	if t0|t1 == 0 {
 		return trace.SpanContext{}, ErrTraceparentTraceID
 	}
-	if !sc.SpanID.IsValid() {
+	if sp == 0 {
 		return trace.SpanContext{}, ErrTraceparentSpanID
 	}
+	binary.BigEndian.PutUint64(sc.TraceID[:8], t0)
+	binary.BigEndian.PutUint64(sc.TraceID[8:], t1)
+	binary.BigEndian.PutUint64(sc.SpanID[:], sp)
 	sc.TraceOptions = trace.TraceOptions(flags[0]) & w3cKnownFlags
 	sc.Remote = true
 	return sc, nil
