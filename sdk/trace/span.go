@@ -36,13 +36,13 @@ type Span struct {
 // spanRecord is the recording state of a sampled span. The SpanData handed
 // to processors is built in place, so End copies nothing.
 type spanRecord struct {
-	mu         sync.Mutex
-	ended      atomic.Bool
-	limits     *SpanLimits
-	tracer     *Tracer
-	events     *spanEvents // allocated by the first annotation, event or link
-	data       SpanData
-	attrBuf    [inlineAttributes]Attribute
+	mu      sync.Mutex
+	ended   atomic.Bool
+	limits  *SpanLimits
+	tracer  *Tracer
+	events  *spanEvents // allocated by the first annotation, event or link
+	data    SpanData
+	attrBuf [inlineAttributes]Attribute
 	// childCount is written by every child's start, so it is kept away
 	// from data.SpanContext, which every child's start reads: sharing a
 	// cache line would make concurrent children of one span contend.
