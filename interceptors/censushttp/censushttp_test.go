@@ -393,3 +393,32 @@ func TestViews(t *testing.T) {
 		t.Errorf("client completed_count = %d; have %v", got, counts)
 	}
 }
+
+// TestURLRedaction checks http.url for query shapes: keys kept, values
+// replaced, separators as sent.
+func TestURLRedaction(t *testing.T) {
+	t.Parallel()
+	tracer, mem := newTracer()
+	h := censushttp.NewHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), censushttp.WithTracer(tracer))
+	for query, want := range map[string]string{
+		"":             "http://example.com/p",
+		"a=1&b=2":      "http://example.com/p?a=REDACTED&b=REDACTED",
+		"a&b=":         "http://example.com/p?a&b=REDACTED",
+		"=x":           "http://example.com/p?=REDACTED",
+		"a=1&&b":       "http://example.com/p?a=REDACTED&&b",
+		"x=a=b&token=": "http://example.com/p?x=REDACTED&token=REDACTED",
+		"&":            "http://example.com/p?&",
+	} {
+		mem.Reset()
+		req := httptest.NewRequest("GET", "http://example.com/p", nil)
+		req.URL.RawQuery = query
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		spans := mem.GetSpans()
+		if len(spans) != 1 {
+			t.Fatalf("%q: %d spans", query, len(spans))
+		}
+		if got := attrs(spans[0])["http.url"]; got != want {
+			t.Errorf("query %q: http.url %q, want %q", query, got, want)
+		}
+	}
+}

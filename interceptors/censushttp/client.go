@@ -4,7 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocensus/gocensus/propagation"
@@ -46,21 +46,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cfg.nameFn != nil {
 		name = cfg.nameFn(req)
 	}
-	ctx, span := cfg.tracerOrDefault().Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	c := &clientCall{cfg: cfg, start: start}
+	span := cfg.tracerOrDefault().StartIn(&c.SpanNode, ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	c.span = span
 	host := req.Host
 	if host == "" && req.URL != nil {
 		host = req.URL.Host
 	}
 	if span.IsRecordingEvents() && req.URL != nil {
-		span.SetAttributes(requestAttributes(req, req.URL.Scheme, host, cfg.attrs)...)
+		setRequestAttributes(span, req, req.URL.Scheme, host, cfg.attrs)
 	}
-	req = req.Clone(ctx)
+	req = req.Clone(c)
 	cfg.prop.Inject(span.SpanContext(), propagation.HeaderCarrier(req.Header))
-	sent := req.ContentLength
-	if sent < 0 {
-		sent = 0
-	}
-	c := &clientCall{cfg: cfg, span: span, req: req, start: start, sent: sent}
+	c.req = req
+	c.sent = max(req.ContentLength, 0)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		span.SetStatus(errorStatus(err))
@@ -76,33 +75,38 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.end(0)
 		return resp, nil
 	}
-	resp.Body = &clientBody{ReadCloser: resp.Body, c: c}
+	c.body = clientBody{ReadCloser: resp.Body, c: c}
+	resp.Body = &c.body
 	return resp, nil
 }
 
 // clientCall is one traced request, ended once by whichever of error,
-// body EOF or body Close comes first.
+// body EOF or body Close comes first. It is also the request's context
+// (holding the span) and its response body wrapper, in one allocation.
 type clientCall struct {
+	trace.SpanNode
 	cfg   *config
 	span  *trace.Span
 	req   *http.Request
 	start time.Time
 	sent  int64
 	code  int
-	once  sync.Once
+	ended atomic.Bool
+	body  clientBody
 }
 
 func (c *clientCall) end(received int64) {
-	c.once.Do(func() {
-		if c.cfg.msgEvents {
-			c.span.AddMessageSendEvent(1, c.sent, 0)
-			c.span.AddMessageReceiveEvent(1, received, 0)
-		}
-		c.span.End()
-		if c.cfg.stats {
-			recordClient(c.cfg, c.req, c.code, c.sent, received, time.Since(c.start))
-		}
-	})
+	if !c.ended.CompareAndSwap(false, true) {
+		return
+	}
+	if c.cfg.msgEvents {
+		c.span.AddMessageSendEvent(1, c.sent, 0)
+		c.span.AddMessageReceiveEvent(1, received, 0)
+	}
+	c.span.End()
+	if c.cfg.stats {
+		recordClient(c.cfg, c.req, c.code, c.sent, received, time.Since(c.start))
+	}
 }
 
 // clientBody ends the span when the body is exhausted or closed.

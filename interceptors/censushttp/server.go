@@ -36,9 +36,22 @@ type handler struct {
 // routeKey finds the request state in a context, for SetRoute.
 type routeKey struct{}
 
-// serverState is what one request carries through the handler.
+// serverState is what one request carries through the handler, in one
+// allocation: it is the context handed on (holding the span, and answering
+// for routeKey itself), the response writer and the body counter.
 type serverState struct {
+	trace.SpanNode
 	route string
+	rw    responseWriter
+	body  countingBody
+}
+
+// Value implements context.Context.
+func (st *serverState) Value(key any) any {
+	if _, ok := key.(routeKey); ok {
+		return st
+	}
+	return st.SpanNode.Value(key)
 }
 
 // SetRoute records the route template (for example "/users/{id}") of the
@@ -66,28 +79,30 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cfg.nameFn != nil {
 		name = cfg.nameFn(r)
 	}
-	opts := []trace.StartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	st := &serverState{}
+	tr := cfg.tracerOrDefault()
+	var span *trace.Span
 	if sc.IsValid() && cfg.publicFn != nil && cfg.publicFn(r) {
-		opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{TraceID: sc.TraceID, SpanID: sc.SpanID, Type: trace.LinkTypeChild, Tracestate: sc.Tracestate}))
+		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
+			trace.WithLinks(trace.Link{TraceID: sc.TraceID, SpanID: sc.SpanID, Type: trace.LinkTypeChild, Tracestate: sc.Tracestate}))
 	} else {
-		opts = append(opts, trace.WithRemoteParent(sc))
+		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
 	}
-	ctx, span := cfg.tracerOrDefault().Start(r.Context(), name, opts...)
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	if span.IsRecordingEvents() {
-		span.SetAttributes(requestAttributes(r, scheme, r.Host, cfg.attrs)...)
+		setRequestAttributes(span, r, scheme, r.Host, cfg.attrs)
 	}
-	st := &serverState{}
-	ctx = context.WithValue(ctx, routeKey{}, st)
-	rw := &responseWriter{w: w}
+	st.rw.w = w
+	rw := &st.rw
 	var body *countingBody
 	if r.Body != nil && r.Body != http.NoBody {
-		body = &countingBody{ReadCloser: r.Body}
+		st.body.ReadCloser = r.Body
+		body = &st.body
 	}
-	r2 := r.WithContext(ctx)
+	r2 := r.WithContext(st)
 	if body != nil {
 		r2.Body = body
 	}

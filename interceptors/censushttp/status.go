@@ -92,27 +92,35 @@ func errorStatus(err error) trace.Status {
 // stay, so the shape of the request is visible but tokens are not), and
 // the fragment is dropped.
 func redactedURL(scheme, host string, u *url.URL) string {
-	var b strings.Builder
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(host)
 	p := u.EscapedPath()
 	if p == "" {
 		p = "/"
 	}
+	if u.RawQuery == "" {
+		return scheme + "://" + host + p
+	}
+	var b strings.Builder
+	// Every value becomes "REDACTED", at most 9 bytes longer than "=v".
+	b.Grow(len(scheme) + 3 + len(host) + len(p) + 1 + len(u.RawQuery) + 9*strings.Count(u.RawQuery, "="))
+	b.WriteString(scheme)
+	b.WriteString("://")
+	b.WriteString(host)
 	b.WriteString(p)
-	if u.RawQuery != "" {
-		b.WriteByte('?')
-		for i, kv := range strings.Split(u.RawQuery, "&") {
-			if i > 0 {
-				b.WriteByte('&')
-			}
-			k, _, hasValue := strings.Cut(kv, "=")
-			b.WriteString(k)
-			if hasValue {
-				b.WriteString("=REDACTED")
-			}
+	b.WriteByte('?')
+	for i, rest := 0, u.RawQuery; ; i++ {
+		kv, more, found := strings.Cut(rest, "&")
+		if i > 0 {
+			b.WriteByte('&')
 		}
+		k, _, hasValue := strings.Cut(kv, "=")
+		b.WriteString(k)
+		if hasValue {
+			b.WriteString("=REDACTED")
+		}
+		if !found {
+			break
+		}
+		rest = more
 	}
 	return b.String()
 }
@@ -125,18 +133,20 @@ func requestPath(u *url.URL) string {
 	return u.Path
 }
 
-// requestAttributes are the OpenCensus HTTP attributes known before the
-// response.
-func requestAttributes(r *http.Request, scheme, host string, extra []trace.Attribute) []trace.Attribute {
-	attrs := make([]trace.Attribute, 0, 6+len(extra))
-	attrs = append(attrs,
+// setRequestAttributes sets the OpenCensus HTTP attributes known before the
+// response, and the configured extra ones, on span. The attributes go
+// straight to SetAttributes, whose argument list stays on the stack.
+func setRequestAttributes(span *trace.Span, r *http.Request, scheme, host string, extra []trace.Attribute) {
+	span.SetAttributes(
 		trace.StringAttribute("http.host", host),
 		trace.StringAttribute("http.method", r.Method),
 		trace.StringAttribute("http.path", requestPath(r.URL)),
 		trace.StringAttribute("http.url", redactedURL(scheme, host, r.URL)),
 	)
 	if ua := r.UserAgent(); ua != "" {
-		attrs = append(attrs, trace.StringAttribute("http.user_agent", ua))
+		span.SetAttributes(trace.StringAttribute("http.user_agent", ua))
 	}
-	return append(attrs, extra...)
+	if len(extra) > 0 {
+		span.SetAttributes(extra...)
+	}
 }

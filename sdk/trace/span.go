@@ -181,7 +181,14 @@ func (s *Span) SetAttributes(attrs ...Attribute) {
 
 func (r *spanRecord) setAttributes(attrs []Attribute) {
 	d := &r.data
-	max, vlen := r.limits.MaxAttributes, r.limits.MaxAttributeValueLength
+	limit, vlen := r.limits.MaxAttributes, r.limits.MaxAttributeValueLength
+	// Grow once for the whole call (an HTTP span sets seven attributes at
+	// once), at least doubling so that one-at-a-time calls stay amortised.
+	if need := len(d.Attributes) + len(attrs); need > cap(d.Attributes) && cap(d.Attributes) < limit {
+		grown := make([]Attribute, len(d.Attributes), min(max(need, 2*cap(d.Attributes)), limit))
+		copy(grown, d.Attributes)
+		d.Attributes = grown
+	}
 next:
 	for _, a := range attrs {
 		if a.Key == "" {
@@ -195,7 +202,7 @@ next:
 				continue next
 			}
 		}
-		if len(d.Attributes) >= max {
+		if len(d.Attributes) >= limit {
 			d.DroppedAttributeCount++
 			continue
 		}

@@ -795,6 +795,14 @@ func TestAllocations(t *testing.T) {
 				trace.StringAttribute("c", "3"), trace.StringAttribute("d", "4")))
 			s.End()
 		}},
+		// An HTTP span's seven attributes in one call grow the slice once.
+		{"sampled with 7 attributes in one call", 2, func() {
+			_, s := tr.Start(ctx, "child")
+			s.SetAttributes(trace.StringAttribute("a", "1"), trace.StringAttribute("b", "2"),
+				trace.StringAttribute("c", "3"), trace.StringAttribute("d", "4"), trace.StringAttribute("e", "5"),
+				trace.StringAttribute("f", "6"), trace.Int64Attribute("g", 7))
+			s.End()
+		}},
 		{"sampled with 4 attributes set later", 2, func() {
 			_, s := tr.Start(ctx, "child", trace.WithSpanKind(trace.SpanKindClient))
 			s.SetAttributes(trace.StringAttribute("a", "1"), trace.StringAttribute("b", "2"),
