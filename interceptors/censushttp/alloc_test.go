@@ -18,8 +18,8 @@ func (nopWriter) WriteHeader(int)             {}
 
 // TestServerAllocations pins what the handler allocates for an unsampled
 // request with a traceparent: the request copy that carries the new
-// context (net/http's WithContext), the per-request state and the writer
-// wrapper.
+// context (net/http's WithContext) and the per-request state. (A writer
+// with optional interfaces such as http.Flusher costs one wrapper more.)
 func TestServerAllocations(t *testing.T) {
 	// Not parallel: AllocsPerRun counts every goroutine's allocations.
 	tr := trace.NewTracer(trace.WithSampler(trace.NeverSample()))
@@ -28,7 +28,7 @@ func TestServerAllocations(t *testing.T) {
 	req := httptest.NewRequest("GET", "http://example.com/users/42", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d000e4736-00f067aa0ba902b7-00")
 	w := nopWriter{h: http.Header{}}
-	if got := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, req) }); got > 3 {
-		t.Errorf("%v allocations per request, want <= 3", got)
+	if got := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, req) }); got > 2 {
+		t.Errorf("%v allocations per request, want <= 2", got)
 	}
 }
