@@ -21,26 +21,39 @@ func newBenchTracer(b *testing.B, s trace.Sampler) *trace.Tracer {
 	return tr
 }
 
-func BenchmarkStartEndSampled(b *testing.B) {
-	tr := newBenchTracer(b, trace.AlwaysSample())
+// startEnd starts and ends a child of a root span of tr in the benchmark
+// loop, on one goroutine or, with parallel, on GOMAXPROCS of them.
+func startEnd(b *testing.B, tr *trace.Tracer, parallel bool) {
 	ctx, root := tr.Start(context.Background(), "root")
 	defer root.End()
 	b.ReportAllocs()
+	if parallel {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_, s := tr.Start(ctx, "child")
+				s.End()
+			}
+		})
+		return
+	}
 	for b.Loop() {
 		_, s := tr.Start(ctx, "child")
 		s.End()
 	}
 }
 
+// nopTracer samples every span and hands it to a processor that does
+// nothing: start and end without export.
+func nopTracer() *trace.Tracer {
+	return trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(nopProcessor{}))
+}
+
+func BenchmarkStartEndSampled(b *testing.B) {
+	startEnd(b, newBenchTracer(b, trace.AlwaysSample()), false)
+}
+
 func BenchmarkStartEndUnsampled(b *testing.B) {
-	tr := newBenchTracer(b, trace.NeverSample())
-	ctx, root := tr.Start(context.Background(), "root")
-	defer root.End()
-	b.ReportAllocs()
-	for b.Loop() {
-		_, s := tr.Start(ctx, "child")
-		s.End()
-	}
+	startEnd(b, newBenchTracer(b, trace.NeverSample()), false)
 }
 
 func BenchmarkStartEndAttributes4(b *testing.B) {
@@ -60,16 +73,7 @@ func BenchmarkStartEndAttributes4(b *testing.B) {
 }
 
 func BenchmarkStartEndParallel(b *testing.B) {
-	tr := newBenchTracer(b, trace.AlwaysSample())
-	ctx, root := tr.Start(context.Background(), "root")
-	defer root.End()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			_, s := tr.Start(ctx, "child")
-			s.End()
-		}
-	})
+	startEnd(b, newBenchTracer(b, trace.AlwaysSample()), true)
 }
 
 // nopProcessor takes ended spans and does nothing with them.
@@ -85,30 +89,10 @@ func (nopProcessor) Shutdown(context.Context) error       { return nil }
 // worker, which in BenchmarkStartEndParallel competes with the producers
 // for the same cores.
 func BenchmarkStartEndParallelUnsampled(b *testing.B) {
-	tr := newBenchTracer(b, trace.NeverSample())
-	ctx, root := tr.Start(context.Background(), "root")
-	defer root.End()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			_, s := tr.Start(ctx, "child")
-			s.End()
-		}
-	})
+	startEnd(b, newBenchTracer(b, trace.NeverSample()), true)
 }
 
-func BenchmarkStartEndParallelNop(b *testing.B) {
-	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(nopProcessor{}))
-	ctx, root := tr.Start(context.Background(), "root")
-	defer root.End()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			_, s := tr.Start(ctx, "child")
-			s.End()
-		}
-	})
-}
+func BenchmarkStartEndParallelNop(b *testing.B) { startEnd(b, nopTracer(), true) }
 
 func BenchmarkSetAttributes(b *testing.B) {
 	tr := newBenchTracer(b, trace.AlwaysSample())
@@ -153,13 +137,4 @@ func BenchmarkStartEndRoot(b *testing.B) {
 	}
 }
 
-func BenchmarkStartEndNop(b *testing.B) {
-	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSpanProcessor(nopProcessor{}))
-	ctx, root := tr.Start(context.Background(), "root")
-	defer root.End()
-	b.ReportAllocs()
-	for b.Loop() {
-		_, s := tr.Start(ctx, "child")
-		s.End()
-	}
-}
+func BenchmarkStartEndNop(b *testing.B) { startEnd(b, nopTracer(), false) }

@@ -475,7 +475,7 @@ func ContextWithRemoteSpanContext(ctx context.Context, sc SpanContext) context.C
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	n := &remoteCtx{Context: ctx, sc: sc}
+	n := &SpanNode{Context: ctx, sc: sc}
 	n.sc.Remote = true
 	n.span.sc = &n.sc
 	return n
@@ -522,19 +522,6 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
-type remoteCtx struct {
-	context.Context
-	span Span
-	sc   SpanContext
-}
-
-func (c *remoteCtx) Value(key any) any {
-	if _, ok := key.(spanKey); ok {
-		return &c.span
-	}
-	return c.Context.Value(key)
-}
-
 type spanValueCtx struct {
 	context.Context
 	span *Span
@@ -547,22 +534,9 @@ func (c *spanValueCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// Context nodes returned by Tracer.Start: the node and the span are one
-// allocation.
-
-type unsampledCtx struct {
-	context.Context
-	span Span
-	sc   SpanContext
-}
-
-func (c *unsampledCtx) Value(key any) any {
-	if _, ok := key.(spanKey); ok {
-		return &c.span
-	}
-	return c.Context.Value(key)
-}
-
+// sampledCtx is the context node Tracer.Start returns for a recording span:
+// node, span and record in one allocation. A span that is not recording (and
+// a remote span context) gets a SpanNode.
 type sampledCtx struct {
 	context.Context
 	span Span

@@ -223,7 +223,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 		// span, is built in place: what decide would do, without copies.
 		if len(opts) == 0 && parent != nil && t != nil && t.idGen == nil {
 			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote && !p.TraceOptions.IsSampled() {
-				n := &unsampledCtx{Context: ctx}
+				n := &SpanNode{Context: ctx}
 				n.sc.TraceID = p.TraceID
 				n.sc.TraceOptions = p.TraceOptions
 				n.sc.Tracestate = p.Tracestate
@@ -235,7 +235,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	}
 	sc, recording := t.decide(parent, &c, opts, name)
 	if !recording {
-		n := &unsampledCtx{Context: ctx, sc: sc}
+		n := &SpanNode{Context: ctx, sc: sc}
 		n.span.sc = &n.sc
 		return n, &n.span
 	}
