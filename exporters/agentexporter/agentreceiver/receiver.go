@@ -295,19 +295,42 @@ type traceService struct {
 }
 
 func (t *traceService) Export(stream agenttracepb.TraceService_ExportServer) error {
-	r := t.r
+	return serveExport(t.r, "trace", stream.Context(), stream.Recv,
+		func(ctx context.Context, node *commonpb.Node, res *resourcepb.Resource, convRes *resource.Resource, req *agenttracepb.ExportTraceServiceRequest) error {
+			if len(req.Spans) == 0 {
+				return nil
+			}
+			return t.r.handleSpans(ctx, node, res, convRes, req.Spans)
+		})
+}
+
+// exportRequest is what the two Export streams' requests have in common.
+type exportRequest interface {
+	GetNode() *commonpb.Node
+	GetResource() *resourcepb.Resource
+}
+
+// serveExport runs one Export stream of either service: it receives
+// requests until EOF, an error, cancellation or Shutdown, requires a Node
+// on the first request, keeps the latest Node and Resource (a request
+// without them inherits the stream's), and hands each request to handle.
+func serveExport[M any, PM interface {
+	*M
+	exportRequest
+}](r *Receiver, kind string, streamCtx context.Context, recv func() (*M, error),
+	handle func(ctx context.Context, node *commonpb.Node, res *resourcepb.Resource, convRes *resource.Resource, req PM) error) error {
 	if err := r.enter(); err != nil {
 		return err
 	}
 	defer r.leave()
-	ctx, cancel := context.WithCancel(stream.Context())
+	ctx, cancel := context.WithCancel(streamCtx)
 	defer cancel()
-	msgs := recvLoop(ctx, stream.Recv)
+	msgs := recvLoop(ctx, recv)
 	var node *commonpb.Node
 	var res *resourcepb.Resource
 	var convRes *resource.Resource
 	for {
-		var in recvResult[agenttracepb.ExportTraceServiceRequest]
+		var in recvResult[M]
 		select {
 		case in = <-msgs:
 			if in.m == nil && in.err == nil {
@@ -322,19 +345,16 @@ func (t *traceService) Export(stream agenttracepb.TraceService_ExportServer) err
 		if in.err != nil {
 			return in.err
 		}
-		req := in.m
-		if req.Node != nil {
-			node = req.Node
+		req := PM(in.m)
+		if n := req.GetNode(); n != nil {
+			node = n
 		} else if node == nil {
-			return r.invalid("trace", "the first message of an Export stream must carry a Node")
+			return r.invalid(kind, "the first message of an Export stream must carry a Node")
 		}
-		if req.Resource != nil {
-			res, convRes = req.Resource, ResourceFromProto(req.Resource)
+		if rs := req.GetResource(); rs != nil {
+			res, convRes = rs, ResourceFromProto(rs)
 		}
-		if len(req.Spans) == 0 {
-			continue
-		}
-		if err := r.handleSpans(ctx, node, res, convRes, req.Spans); err != nil {
+		if err := handle(ctx, node, res, convRes, req); err != nil {
 			return err
 		}
 	}
@@ -455,49 +475,13 @@ type metricsService struct {
 }
 
 func (m *metricsService) Export(stream agentmetricspb.MetricsService_ExportServer) error {
-	r := m.r
-	if err := r.enter(); err != nil {
-		return err
-	}
-	defer r.leave()
-	ctx, cancel := context.WithCancel(stream.Context())
-	defer cancel()
-	msgs := recvLoop(ctx, stream.Recv)
-	var node *commonpb.Node
-	var res *resourcepb.Resource
-	var convRes *resource.Resource
-	for {
-		var in recvResult[agentmetricspb.ExportMetricsServiceRequest]
-		select {
-		case in = <-msgs:
-			if in.m == nil && in.err == nil {
-				return status.FromContextError(ctx.Err()).Err()
+	return serveExport(m.r, "metrics", stream.Context(), stream.Recv,
+		func(ctx context.Context, node *commonpb.Node, res *resourcepb.Resource, convRes *resource.Resource, req *agentmetricspb.ExportMetricsServiceRequest) error {
+			if len(req.Metrics) == 0 {
+				return nil
 			}
-		case <-r.quit:
-			return status.Error(codes.Unavailable, "agentreceiver: shutting down")
-		}
-		if errors.Is(in.err, io.EOF) {
-			return nil
-		}
-		if in.err != nil {
-			return in.err
-		}
-		req := in.m
-		if req.Node != nil {
-			node = req.Node
-		} else if node == nil {
-			return r.invalid("metrics", "the first message of an Export stream must carry a Node")
-		}
-		if req.Resource != nil {
-			res, convRes = req.Resource, ResourceFromProto(req.Resource)
-		}
-		if len(req.Metrics) == 0 {
-			continue
-		}
-		if err := r.handleMetrics(ctx, node, res, convRes, req.Metrics); err != nil {
-			return err
-		}
-	}
+			return m.r.handleMetrics(ctx, node, res, convRes, req.Metrics)
+		})
 }
 
 func (r *Receiver) handleMetrics(ctx context.Context, node *commonpb.Node, res *resourcepb.Resource, convRes *resource.Resource, metrics []*metricspb.Metric) error {
