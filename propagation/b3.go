@@ -57,7 +57,9 @@ type B3Context struct {
 // the X-B3-* headers. Trace ids of 64 bits are left-padded with zeros; hex of
 // either case is accepted; X-B3-Sampled takes 1, 0, true or false; the debug
 // flag (X-B3-Flags: 1, or "d" in the single header) implies sampled. A
-// header set that only carries a decision yields no SpanContext.
+// header set that only carries a decision yields no SpanContext;
+// ExtractDecision reads that decision, and censushttp's handler starts its
+// new root span with it.
 //
 // Inject writes the multi-header form, or the single header when
 // SingleHeader is set, always with a 128-bit trace id and an explicit
@@ -105,6 +107,22 @@ func flagString(on bool) string {
 func (p B3) Extract(c TextMapCarrier) (trace.SpanContext, error) {
 	bc, err := p.ExtractB3(c)
 	return bc.SpanContext, err
+}
+
+// ExtractDecision implements DecisionExtractor: a header set with a
+// sampling decision (deny, accept or debug) but no ids.
+func (p B3) ExtractDecision(c TextMapCarrier) (sampled, ok bool) {
+	bc, err := p.ExtractB3(c)
+	if err != nil || bc.SpanContext.IsValid() {
+		return false, false
+	}
+	switch bc.Sampling {
+	case B3Deny:
+		return false, true
+	case B3Accept, B3Debug:
+		return true, true
+	}
+	return false, false
 }
 
 // ExtractB3 is Extract with the parent span id and the sampling state,

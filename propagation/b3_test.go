@@ -176,3 +176,40 @@ func TestB3Inject(t *testing.T) {
 		})
 	}
 }
+
+func TestB3ExtractDecision(t *testing.T) {
+	t.Parallel()
+	ids := specTraceID + "-" + specSpanID
+	tests := []struct {
+		name        string
+		headers     map[string]string
+		sampled, ok bool
+	}{
+		{"lone deny", map[string]string{"b3": "0"}, false, true},
+		{"lone accept", map[string]string{"b3": "1"}, true, true},
+		{"lone debug", map[string]string{"b3": "d"}, true, true},
+		{"multi-header deny", map[string]string{"X-B3-Sampled": "0"}, false, true},
+		{"multi-header debug", map[string]string{"X-B3-Flags": "1"}, true, true},
+		{"nothing", map[string]string{}, false, false},
+		{"ids carry the decision instead", map[string]string{"b3": ids + "-0"}, false, false},
+		{"malformed", map[string]string{"b3": "x"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			c := propagation.HeaderCarrier(h)
+			for name, d := range map[string]propagation.DecisionExtractor{
+				"B3":        propagation.B3{},
+				"Composite": propagation.Composite{propagation.TraceContext{}, propagation.B3{}},
+			} {
+				if sampled, ok := d.ExtractDecision(c); sampled != tt.sampled || ok != tt.ok {
+					t.Errorf("%s: ExtractDecision = %v, %v; want %v, %v", name, sampled, ok, tt.sampled, tt.ok)
+				}
+			}
+		})
+	}
+}

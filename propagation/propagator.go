@@ -23,6 +23,17 @@ type TextMapPropagator interface {
 	Fields() []string
 }
 
+// DecisionExtractor is implemented by formats that can carry a sampling
+// decision without a trace context, as B3 does with a lone "b3: 0" (deny),
+// "b3: 1" or "b3: d". Servers call it when Extract found no context, and
+// start their new root span with the decision instead of their own
+// sampler's, so that a caller's "do not trace" holds through them.
+type DecisionExtractor interface {
+	// ExtractDecision reports the decision c carries without ids: ok is
+	// false when c carries none (or carries ids, which Extract reads).
+	ExtractDecision(c TextMapCarrier) (sampled, ok bool)
+}
+
 // BinaryFormat turns a SpanContext into bytes and back, for transports with
 // a binary slot (gRPC metadata "-bin" keys, message headers). Implementations
 // are safe for concurrent use and never block.
@@ -65,6 +76,19 @@ func (p Composite) Extract(c TextMapCarrier) (trace.SpanContext, error) {
 		}
 	}
 	return trace.SpanContext{}, errors.Join(errs...)
+}
+
+// ExtractDecision implements DecisionExtractor: the decision of the first
+// member, in order, that carries one.
+func (p Composite) ExtractDecision(c TextMapCarrier) (sampled, ok bool) {
+	for _, m := range p {
+		if d, isD := m.(DecisionExtractor); isD {
+			if sampled, ok := d.ExtractDecision(c); ok {
+				return sampled, true
+			}
+		}
+	}
+	return false, false
 }
 
 // Fields implements TextMapPropagator: the union of the members' fields in

@@ -422,3 +422,52 @@ func TestURLRedaction(t *testing.T) {
 		}
 	}
 }
+
+// TestB3DecisionWithoutIDs sends B3 headers that carry only a sampling
+// decision: the handler's new root follows it over the tracer's sampler, and
+// an outgoing call from the handler passes it on.
+func TestB3DecisionWithoutIDs(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		headers map[string]string
+		sampler trace.Sampler
+		want    bool
+	}{
+		{"deny under AlwaysSample", map[string]string{"b3": "0"}, trace.AlwaysSample(), false},
+		{"multi-header deny", map[string]string{"X-B3-Sampled": "0"}, trace.AlwaysSample(), false},
+		{"accept under NeverSample", map[string]string{"b3": "1"}, trace.NeverSample(), true},
+		{"debug under NeverSample", map[string]string{"b3": "d"}, trace.NeverSample(), true},
+		{"no decision: the tracer decides", map[string]string{}, trace.AlwaysSample(), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mem := tracetest.NewInMemoryExporter()
+			tracer := trace.NewTracer(trace.WithSampler(tt.sampler), trace.WithSyncer(mem))
+			b3 := censushttp.WithPropagator(propagation.B3{SingleHeader: true})
+			var sent http.Header
+			client := &http.Client{Transport: censushttp.NewTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				sent = r.Header
+				return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
+			}), censushttp.WithTracer(tracer), b3)}
+			h := censushttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				req, _ := http.NewRequestWithContext(r.Context(), "GET", "http://downstream/", nil)
+				if resp, err := client.Do(req); err == nil {
+					_ = resp.Body.Close()
+				}
+			}), censushttp.WithTracer(tracer), b3)
+			req := httptest.NewRequest("GET", "/x", nil)
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got := len(mem.GetSpans()) > 0; got != tt.want {
+				t.Errorf("spans recorded: %v, want %v", got, tt.want)
+			}
+			down, err := propagation.ParseB3Single(sent.Get("b3"))
+			if err != nil || !down.SpanContext.IsValid() || down.SpanContext.IsSampled() != tt.want {
+				t.Errorf("downstream b3 %q (%v): sampled %v, want %v", sent.Get("b3"), err, down.SpanContext.IsSampled(), tt.want)
+			}
+		})
+	}
+}

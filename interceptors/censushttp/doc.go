@@ -35,7 +35,9 @@
 // W3C Trace Context (traceparent, tracestate) by default; WithPropagator
 // selects B3 (opencensus-go's ochttp default), Cloud Trace or a Composite.
 // WithPublicEndpoint makes servers start a new trace linked to the caller's
-// instead of joining it.
+// instead of joining it. A request whose B3 headers carry only a sampling
+// decision ("b3: 0" to deny, "1" or "d" to trace) starts a new trace with
+// that decision rather than the tracer's sampler's, and passes it on.
 //
 // # Exclusions
 //

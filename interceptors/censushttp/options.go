@@ -23,6 +23,7 @@ type Option func(*config)
 type config struct {
 	tracer    *trace.Tracer
 	prop      propagation.TextMapPropagator
+	decisions propagation.DecisionExtractor // prop, when it carries decisions without ids
 	paths     *Matcher
 	hosts     *Matcher
 	publicFn  func(*http.Request) bool
@@ -44,6 +45,7 @@ func newConfig(opts []Option) *config {
 	if c.prop == nil {
 		c.prop = propagation.TraceContext{}
 	}
+	c.decisions, _ = c.prop.(propagation.DecisionExtractor)
 	if c.paths == nil {
 		c.paths = NewMatcher(DefaultExcludedPaths...)
 	}

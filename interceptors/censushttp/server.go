@@ -82,10 +82,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &serverState{}
 	tr := cfg.tracerOrDefault()
 	var span *trace.Span
-	if sc.IsValid() && cfg.publicFn != nil && cfg.publicFn(r) {
+	switch {
+	case sc.IsValid() && cfg.publicFn != nil && cfg.publicFn(r):
 		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
 			trace.WithLinks(trace.Link{TraceID: sc.TraceID, SpanID: sc.SpanID, Type: trace.LinkTypeChild, Tracestate: sc.Tracestate}))
-	} else {
+	case !sc.IsValid() && cfg.decisions != nil:
+		// A caller's decision without ids (B3's "b3: 0") replaces the
+		// sampler for the new root; without one the tracer's decides.
+		var sampler trace.Sampler
+		if sampled, ok := cfg.decisions.ExtractDecision(propagation.HeaderCarrier(r.Header)); ok {
+			sampler = trace.NeverSample()
+			if sampled {
+				sampler = trace.AlwaysSample()
+			}
+		}
+		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithRemoteParent(sc), trace.WithSpanSampler(sampler))
+	default:
 		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
 	}
 	scheme := "http"
