@@ -154,8 +154,14 @@ func (c *call) begin() {
 	if c.recording && c.cfg.msgEvents && (c.cfg.segMsgs > 0 || c.cfg.segEvery > 0) {
 		c.segs = new(segments)
 	}
-	if c.cfg.stats {
+	// The call's start: the span's when it records, so that one clock
+	// read serves the span, the first message event and the latency.
+	if c.recording {
+		c.start = c.span.StartTime()
+	} else if c.cfg.stats {
 		c.start = time.Now()
+	}
+	if c.cfg.stats {
 		c.statsStart()
 	}
 	if c.recording {
@@ -166,39 +172,52 @@ func (c *call) begin() {
 	}
 }
 
-// sentMsg and recvMsg record one message the interceptors saw.
-func (c *call) sentMsg(m any) {
+// sentMsg and recvMsg record one message the interceptors saw at instant
+// at; a zero at means now.
+func (c *call) sentMsg(m any, at time.Time) {
 	var n int64
 	if c.needSize {
 		n = msgSize(m)
 	}
-	c.sent(n, 0)
+	c.sent(n, 0, at)
 }
 
-func (c *call) recvMsg(m any) {
+func (c *call) recvMsg(m any, at time.Time) {
 	var n int64
 	if c.needSize {
 		n = msgSize(m)
 	}
-	c.received(n, 0)
+	c.received(n, 0, at)
 }
 
 // sent records a sent message of n bytes (wire bytes after compression, 0
-// when unknown or uncompressed).
-func (c *call) sent(n, wire int64) {
+// when unknown or uncompressed) at instant at (zero: now).
+func (c *call) sent(n, wire int64, at time.Time) {
 	id := c.sentMsgs.Add(1)
 	c.sentBytes.Add(n)
 	if c.recording && c.cfg.msgEvents {
-		c.eventSpan().AddMessageSendEvent(id, n, wire)
+		c.eventSpan().AddMessageEvent(trace.MessageEvent{Time: at, EventType: trace.MessageEventTypeSent,
+			MessageID: id, UncompressedSize: n, CompressedSize: wire})
 	}
 }
 
-func (c *call) received(n, wire int64) {
+func (c *call) received(n, wire int64, at time.Time) {
 	id := c.recvMsgs.Add(1)
 	c.recvBytes.Add(n)
 	if c.recording && c.cfg.msgEvents {
-		c.eventSpan().AddMessageReceiveEvent(id, n, wire)
+		c.eventSpan().AddMessageEvent(trace.MessageEvent{Time: at, EventType: trace.MessageEventTypeRecv,
+			MessageID: id, UncompressedSize: n, CompressedSize: wire})
 	}
+}
+
+// now reads the clock when the span or the stats need the time, and
+// returns the zero time otherwise. A unary call reads it once at its end,
+// for the last message event, the span's end and the latency.
+func (c *call) now() time.Time {
+	if c.recording || c.cfg.stats {
+		return time.Now()
+	}
+	return time.Time{}
 }
 
 // segments is the state of WithStreamSegments, kept out of call so calls
@@ -242,7 +261,10 @@ func (c *call) eventSpan() *trace.Span {
 // end finishes the call: status, span end, stats. Only the first call has an
 // effect, so every path (handler return, EOF, error, cancel, OnFinish,
 // stats.End) may call it.
-func (c *call) end(err error, latency time.Duration) {
+func (c *call) end(err error, latency time.Duration) { c.endAt(err, latency, time.Time{}) }
+
+// endAt is end at instant at, which also ends the span (zero: now).
+func (c *call) endAt(err error, latency time.Duration, at time.Time) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
 	}
@@ -263,7 +285,11 @@ func (c *call) end(err error, latency time.Duration) {
 		}
 		sg.mu.Unlock()
 	}
-	c.span.End()
+	if at.IsZero() {
+		c.span.End()
+	} else {
+		c.span.End(trace.WithEndTime(at))
+	}
 	if c.cfg.stats {
 		c.statsEnd(uint32(code), latency)
 	}
@@ -271,10 +297,18 @@ func (c *call) end(err error, latency time.Duration) {
 
 // since returns the time since the call began, or 0 when nobody needs it.
 func (c *call) since() time.Duration {
-	if c.start.IsZero() {
+	if c.start.IsZero() || !c.cfg.stats {
 		return 0
 	}
 	return time.Since(c.start)
+}
+
+// sinceAt is since for a call that ended at instant at.
+func (c *call) sinceAt(at time.Time) time.Duration {
+	if c.start.IsZero() || at.IsZero() || !c.cfg.stats {
+		return 0
+	}
+	return at.Sub(c.start)
 }
 
 // statusOf maps an RPC's error to a canonical code and message. gRPC status

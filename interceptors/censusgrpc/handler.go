@@ -2,6 +2,7 @@ package censusgrpc
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/stats"
@@ -63,9 +64,9 @@ func (h *Handler) HandleRPC(ctx context.Context, s stats.RPCStats) {
 	}
 	switch s := s.(type) {
 	case *stats.OutPayload:
-		c.sent(int64(s.Length), int64(s.CompressedLength))
+		c.sent(int64(s.Length), int64(s.CompressedLength), time.Time{})
 	case *stats.InPayload:
-		c.received(int64(s.Length), int64(s.CompressedLength))
+		c.received(int64(s.Length), int64(s.CompressedLength), time.Time{})
 	case *stats.OutHeader:
 		if h.client && c.recording && s.RemoteAddr != nil {
 			c.peer.Store(&peer.Peer{Addr: s.RemoteAddr})

@@ -2,6 +2,7 @@ package censusgrpc
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -31,12 +32,13 @@ func UnaryClientInterceptor(opts ...Option) grpc.UnaryClientInterceptor {
 			c.peer.Store(p)
 			callOpts = append(callOpts, grpc.Peer(p))
 		}
-		c.sentMsg(req)
+		c.sentMsg(req, c.start)
 		err := invoker(ctx, method, req, reply, cc, callOpts...)
+		now := c.now()
 		if err == nil {
-			c.recvMsg(reply)
+			c.recvMsg(reply, now)
 		}
-		c.end(err, c.since())
+		c.endAt(err, c.sinceAt(now), now)
 		return err
 	}
 }
@@ -89,7 +91,7 @@ type clientStream struct {
 func (s *clientStream) SendMsg(m any) error {
 	err := s.ClientStream.SendMsg(m)
 	if err == nil {
-		s.c.sentMsg(m)
+		s.c.sentMsg(m, time.Time{})
 	}
 	return err
 }
@@ -97,7 +99,7 @@ func (s *clientStream) SendMsg(m any) error {
 func (s *clientStream) RecvMsg(m any) error {
 	err := s.ClientStream.RecvMsg(m)
 	if err == nil {
-		s.c.recvMsg(m)
+		s.c.recvMsg(m, time.Time{})
 	}
 	return err
 }
@@ -120,13 +122,14 @@ func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 				c.end(errPanicked, c.since())
 			}
 		}()
-		c.recvMsg(req)
+		c.recvMsg(req, c.start)
 		resp, err = handler(ctx, req)
 		returned = true
+		now := c.now()
 		if err == nil {
-			c.sentMsg(resp)
+			c.sentMsg(resp, now)
 		}
-		c.end(err, c.since())
+		c.endAt(err, c.sinceAt(now), now)
 		return resp, err
 	}
 }
@@ -169,7 +172,7 @@ func (s *serverStream) Context() context.Context { return s.ctx }
 func (s *serverStream) SendMsg(m any) error {
 	err := s.ServerStream.SendMsg(m)
 	if err == nil && s.c != nil {
-		s.c.sentMsg(m)
+		s.c.sentMsg(m, time.Time{})
 	}
 	return err
 }
@@ -177,7 +180,7 @@ func (s *serverStream) SendMsg(m any) error {
 func (s *serverStream) RecvMsg(m any) error {
 	err := s.ServerStream.RecvMsg(m)
 	if err == nil && s.c != nil {
-		s.c.recvMsg(m)
+		s.c.recvMsg(m, time.Time{})
 	}
 	return err
 }

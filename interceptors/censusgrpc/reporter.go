@@ -43,13 +43,13 @@ func (c *call) PostCall(err error, rpcDuration time.Duration) { c.end(err, rpcDu
 // error is recorded.
 func (c *call) PostMsgSend(msg any, err error, _ time.Duration) {
 	if err == nil && msg != nil {
-		c.sentMsg(msg)
+		c.sentMsg(msg, time.Time{})
 	}
 }
 
 // PostMsgReceive implements interceptors.Reporter, as PostMsgSend.
 func (c *call) PostMsgReceive(msg any, err error, _ time.Duration) {
 	if err == nil && msg != nil {
-		c.recvMsg(msg)
+		c.recvMsg(msg, time.Time{})
 	}
 }

@@ -99,6 +99,16 @@ func TestUnary(t *testing.T) {
 				if _, ok := attr(s, "peer.address"); !ok {
 					t.Errorf("server span has no peer.address")
 				}
+				for _, sp := range []*trace.SpanData{c, s} {
+					for _, ev := range sp.MessageEvents {
+						if ev.Time.Before(sp.StartTime) || ev.Time.After(sp.EndTime) {
+							t.Errorf("%v event at %v outside the span's %v..%v", sp.Kind, ev.Time, sp.StartTime, sp.EndTime)
+						}
+					}
+				}
+				if s.StartTime.Before(c.StartTime) || s.EndTime.After(c.EndTime) {
+					t.Errorf("server span %v..%v not within client span %v..%v", s.StartTime, s.EndTime, c.StartTime, c.EndTime)
+				}
 			})
 		}
 	}

@@ -274,22 +274,35 @@ func (s *Span) AddMessageReceiveEvent(messageID, uncompressedSize, compressedSiz
 }
 
 func (s *Span) addMessageEvent(typ MessageEventType, id, uncompressed, compressed int64) {
+	s.AddMessageEvent(MessageEvent{EventType: typ, MessageID: id, UncompressedSize: uncompressed, CompressedSize: compressed})
+}
+
+// AddMessageEvent records e as AddMessageSendEvent and
+// AddMessageReceiveEvent do; a zero e.Time means now. Instrumentation that
+// already holds the instant of the message (the start of a unary call, or
+// the end it read for the span) passes it and spares a clock read.
+func (s *Span) AddMessageEvent(e MessageEvent) {
 	if !s.IsRecordingEvents() {
 		return
 	}
-	now := s.rec.now()
+	if e.Time.IsZero() {
+		e.Time = s.rec.now()
+	}
 	r, ok := s.lock()
 	if !ok {
 		return
 	}
-	r.lists().messages.add(MessageEvent{
-		Time:             now,
-		EventType:        typ,
-		MessageID:        id,
-		UncompressedSize: uncompressed,
-		CompressedSize:   compressed,
-	}, r.limits.MaxMessageEvents)
+	r.lists().messages.add(e, r.limits.MaxMessageEvents)
 	r.mu.Unlock()
+}
+
+// StartTime returns the time the span started; the zero time for a span
+// that was not sampled.
+func (s *Span) StartTime() time.Time {
+	if s == nil || s.rec == nil {
+		return time.Time{}
+	}
+	return s.rec.data.StartTime // written before the span was shared, never after
 }
 
 // AddLink links the span to another span. Beyond the link limit the oldest

@@ -3,6 +3,7 @@ package trace_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gocensus/gocensus/sdk/trace"
 )
@@ -126,4 +127,37 @@ func BenchmarkStartInUnsampled(b *testing.B) {
 		st := new(rpcState)
 		tr.StartIn(&st.SpanNode, ctx, "call").End()
 	}
+}
+
+func TestAddMessageEventAndStartTime(t *testing.T) {
+	t.Parallel()
+	tr, exp := newTestTracer(t)
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	_, s := tr.Start(context.Background(), "op", trace.WithStartTime(at))
+	if got := s.StartTime(); !got.Equal(at) {
+		t.Errorf("StartTime = %v, want %v", got, at)
+	}
+	before := time.Now()
+	s.AddMessageEvent(trace.MessageEvent{Time: at.Add(time.Second), EventType: trace.MessageEventTypeSent, MessageID: 1, UncompressedSize: 10})
+	s.AddMessageEvent(trace.MessageEvent{EventType: trace.MessageEventTypeRecv, MessageID: 1, UncompressedSize: 20, CompressedSize: 5})
+	after := time.Now()
+	s.End()
+	d := onlySpan(t, exp)
+	if len(d.MessageEvents) != 2 {
+		t.Fatalf("%d message events, want 2", len(d.MessageEvents))
+	}
+	sent, recv := d.MessageEvents[0], d.MessageEvents[1]
+	if !sent.Time.Equal(at.Add(time.Second)) || sent.EventType != trace.MessageEventTypeSent || sent.UncompressedSize != 10 {
+		t.Errorf("explicit event %+v", sent)
+	}
+	if recv.Time.Before(before) || recv.Time.After(after) || recv.EventType != trace.MessageEventTypeRecv || recv.CompressedSize != 5 {
+		t.Errorf("event without a time got %v, want between %v and %v (%+v)", recv.Time, before, after, recv)
+	}
+	var nilSpan *trace.Span
+	_, unsampled := trace.NewTracer(trace.WithSampler(trace.NeverSample())).Start(context.Background(), "x")
+	if !nilSpan.StartTime().IsZero() || !unsampled.StartTime().IsZero() {
+		t.Error("StartTime of a span that is not sampled is not zero")
+	}
+	unsampled.AddMessageEvent(trace.MessageEvent{MessageID: 1}) // ignored, no panic
+	nilSpan.AddMessageEvent(trace.MessageEvent{MessageID: 1})
 }
