@@ -41,14 +41,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return t.base.RoundTrip(req)
 	}
-	start := time.Now()
 	name := requestPath(req.URL)
 	if cfg.nameFn != nil {
 		name = cfg.nameFn(req)
 	}
-	c := &clientCall{cfg: cfg, start: start}
+	c := &clientCall{cfg: cfg}
 	span := cfg.tracerOrDefault().StartIn(&c.SpanNode, ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	c.span = span
+	// One clock read serves the span's start and the latency's.
+	c.start = span.StartTime()
+	if c.start.IsZero() && cfg.stats {
+		c.start = time.Now()
+	}
 	host := req.Host
 	if host == "" && req.URL != nil {
 		host = req.URL.Host
@@ -99,13 +103,22 @@ func (c *clientCall) end(received int64) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
 	}
-	if c.cfg.msgEvents {
-		c.span.AddMessageSendEvent(1, c.sent, 0)
-		c.span.AddMessageReceiveEvent(1, received, 0)
+	recording := c.span.IsRecordingEvents()
+	// One clock read serves the message events, the span's end and the
+	// latency.
+	var now time.Time
+	if recording || c.cfg.stats {
+		now = time.Now()
 	}
-	c.span.End()
+	if recording {
+		if c.cfg.msgEvents {
+			c.span.AddMessageEvent(trace.MessageEvent{Time: now, EventType: trace.MessageEventTypeSent, MessageID: 1, UncompressedSize: c.sent})
+			c.span.AddMessageEvent(trace.MessageEvent{Time: now, EventType: trace.MessageEventTypeRecv, MessageID: 1, UncompressedSize: received})
+		}
+		c.span.End(trace.WithEndTime(now))
+	}
 	if c.cfg.stats {
-		recordClient(c.cfg, c.req, c.code, c.sent, received, time.Since(c.start))
+		recordClient(c.cfg, c.req, c.code, c.sent, received, now.Sub(c.start))
 	}
 }
 

@@ -74,7 +74,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	start := time.Now()
 	name := requestPath(r.URL)
 	if cfg.nameFn != nil {
 		name = cfg.nameFn(r)
@@ -100,6 +99,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			trace.WithRemoteParent(sc), trace.WithSpanSampler(sampler))
 	default:
 		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
+	}
+	// One clock read serves the span's start and the latency's.
+	start := span.StartTime()
+	if start.IsZero() && cfg.stats {
+		start = time.Now()
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -152,7 +156,14 @@ func (h *handler) finish(span *trace.Span, r *http.Request, st *serverState, rw 
 	if body != nil {
 		in = body.n
 	}
-	if span.IsRecordingEvents() {
+	recording := span.IsRecordingEvents()
+	// One clock read serves the message events, the span's end and the
+	// latency.
+	var now time.Time
+	if recording || cfg.stats {
+		now = time.Now()
+	}
+	if recording {
 		if route != "" {
 			if cfg.nameFn == nil {
 				span.SetName(route)
@@ -161,13 +172,13 @@ func (h *handler) finish(span *trace.Span, r *http.Request, st *serverState, rw 
 		}
 		span.SetAttributes(trace.Int64Attribute("http.status_code", int64(code)))
 		if cfg.msgEvents {
-			span.AddMessageReceiveEvent(1, in, 0)
-			span.AddMessageSendEvent(1, rw.written, 0)
+			span.AddMessageEvent(trace.MessageEvent{Time: now, EventType: trace.MessageEventTypeRecv, MessageID: 1, UncompressedSize: in})
+			span.AddMessageEvent(trace.MessageEvent{Time: now, EventType: trace.MessageEventTypeSent, MessageID: 1, UncompressedSize: rw.written})
 		}
+		span.End(trace.WithEndTime(now))
 	}
-	span.End()
 	if cfg.stats {
-		recordServer(cfg, r, route, code, in, rw.written, time.Since(start))
+		recordServer(cfg, r, route, code, in, rw.written, now.Sub(start))
 	}
 }
 
