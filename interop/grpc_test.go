@@ -87,6 +87,20 @@ func call(t *testing.T, conn *grpc.ClientConn) {
 	}
 }
 
+// waitFor polls until n() reaches want or 5 seconds pass, and returns the
+// last count. A peer's server span ends on its stats handler's End event,
+// which grpc-go delivers after the response is on its way: the client can
+// return from the call first.
+func waitFor(want int, n func() int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	got := n()
+	for got < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		got = n()
+	}
+	return got
+}
+
 // gcTracer samples everything into memory.
 func gcTracer() (*trace.Tracer, *tracetest.InMemoryExporter) {
 	mem := tracetest.NewInMemoryExporter()
@@ -159,6 +173,7 @@ func TestGocensusClientToOpenCensusServer(t *testing.T) {
 	conns := dialPair(t, []grpc.ServerOption{grpc.StatsHandler(&ocgrpc.ServerHandler{})},
 		censusgrpc.ClientOptions(censusgrpc.WithTracer(tracer)))
 	call(t, conns[0])
+	waitFor(1, func() int { return len(oc.byKind(octrace.SpanKindServer)) })
 	clients, servers := gcSpans(mem, trace.SpanKindClient), oc.byKind(octrace.SpanKindServer)
 	if len(clients) != 1 || len(servers) != 1 {
 		t.Fatalf("%d gocensus client spans, %d opencensus server spans", len(clients), len(servers))
@@ -203,6 +218,7 @@ func TestGocensusClientToOTelServer(t *testing.T) {
 	conns := dialPair(t, []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(opts...))},
 		censusgrpc.ClientOptions(censusgrpc.WithTracer(tracer), censusgrpc.WithPropagation(censusgrpc.FormatBinary, censusgrpc.FormatTraceContext)))
 	call(t, conns[0])
+	waitFor(1, func() int { return len(rec.Ended()) })
 	clients, servers := gcSpans(mem, trace.SpanKindClient), rec.Ended()
 	if len(clients) != 1 || len(servers) != 1 {
 		t.Fatalf("%d gocensus client spans, %d otel spans", len(clients), len(servers))
