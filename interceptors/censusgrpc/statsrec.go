@@ -91,7 +91,7 @@ func trimSlash(s string) string {
 // started_rpcs.
 func (c *call) statsStart() {
 	cfg := c.cfg
-	c.userTags = tag.FromContext(c.Context)
+	c.userTags = tag.FromContext(c) // the caller's: the call answers for tags only from here on
 	var m *tag.Map
 	if c.userTags == nil {
 		if mt := cfg.cached(c.fullMethod, c.client); mt != nil {

@@ -488,7 +488,7 @@ func ContextWithRemoteSpanContext(ctx context.Context, sc SpanContext) context.C
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	n := &SpanNode{Context: ctx, sc: sc}
+	n := &SpanNode{parentContext: ctx, sc: sc}
 	n.sc.Remote = true
 	n.span.sc = &n.sc
 	return n
@@ -506,10 +506,15 @@ func ContextWithRemoteSpanContext(ctx context.Context, sc SpanContext) context.C
 // keys, deferring to the SpanNode's Value for the rest.
 type SpanNode struct {
 	_ noCopy
-	context.Context
+	parentContext
 	span Span
 	sc   SpanContext
 }
+
+// parentContext names the context a SpanNode defers to. Embedded under this
+// unexported name, its methods are the node's while the field stays out of
+// users' reach, so a SpanNode cannot be half set up by a literal.
+type parentContext = context.Context
 
 // Value implements context.Context: the node answers for its span and defers
 // to the context it was started from for every other key.
@@ -517,7 +522,7 @@ func (n *SpanNode) Value(key any) any {
 	if _, ok := key.(spanKey); ok {
 		return &n.span
 	}
-	return n.Context.Value(key)
+	return n.parentContext.Value(key)
 }
 
 // Span returns the span started in n; nil before StartIn.

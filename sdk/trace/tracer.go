@@ -223,7 +223,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 		// span, is built in place: what decide would do, without copies.
 		if len(opts) == 0 && parent != nil && t != nil && t.idGen == nil {
 			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote && !p.TraceOptions.IsSampled() {
-				n := &SpanNode{Context: ctx}
+				n := &SpanNode{parentContext: ctx}
 				n.sc.TraceID = p.TraceID
 				n.sc.TraceOptions = p.TraceOptions
 				n.sc.Tracestate = p.Tracestate
@@ -235,7 +235,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	}
 	sc, recording := t.decide(parent, &c, opts, name)
 	if !recording {
-		n := &SpanNode{Context: ctx, sc: sc}
+		n := &SpanNode{parentContext: ctx, sc: sc}
 		n.span.sc = &n.sc
 		return n, &n.span
 	}
@@ -255,13 +255,13 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 // its own; a sampled span's record is allocated apart. n must be new (a
 // zero SpanNode never started); StartIn panics when n was started before.
 func (t *Tracer) StartIn(n *SpanNode, ctx context.Context, name string, opts ...StartOption) *Span {
-	if n.Context != nil {
+	if n.parentContext != nil {
 		panic("trace: StartIn with a SpanNode already started")
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	n.Context = ctx
+	n.parentContext = ctx
 	c := newStartConfig(opts)
 	var parent *Span
 	if !c.newRoot && !c.hasRemote {
