@@ -115,7 +115,7 @@ func mapKeys(m map[string][]string) []string {
 func canonicalKey(key string) string {
 	switch key {
 	case traceparentKey:
-		return "Traceparent"
+		return traceparentHeader
 	case tracestateKey:
 		return "Tracestate"
 	case b3Key:

@@ -152,3 +152,29 @@ func TestInjectedValuesAreIndependent(t *testing.T) {
 		t.Fatalf("b = %q", got)
 	}
 }
+
+// TestTraceContextEveryCarrier injects and extracts through each carrier:
+// Inject formats traceparent in place for the two map carriers and through
+// Set for any other.
+func TestTraceContextEveryCarrier(t *testing.T) {
+	t.Parallel()
+	sc := remote(t, specTraceID, specSpanID, trace.FlagSampled)
+	for name, c := range map[string]propagation.TextMapCarrier{
+		"header":   propagation.HeaderCarrier{},
+		"metadata": propagation.MetadataCarrier{},
+		"map":      propagation.MapCarrier{},
+	} {
+		propagation.TraceContext{}.Inject(sc, c)
+		if got := c.Get("traceparent"); got != specParent {
+			t.Errorf("%s: traceparent %q, want %q", name, got, specParent)
+		}
+		if got, err := (propagation.TraceContext{}).Extract(c); err != nil || got != sc {
+			t.Errorf("%s: Extract = %+v, %v; want %+v", name, got, err, sc)
+		}
+	}
+	h := http.Header{}
+	propagation.TraceContext{}.Inject(sc, propagation.HeaderCarrier(h))
+	if h.Get("Traceparent") != specParent || len(h) != 1 {
+		t.Errorf("http.Header after Inject: %v", h)
+	}
+}

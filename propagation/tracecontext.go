@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
+	"unsafe"
 
 	"github.com/gocensus/gocensus/sdk/trace"
 )
@@ -11,6 +12,8 @@ import (
 const (
 	traceparentKey = "traceparent"
 	tracestateKey  = "tracestate"
+
+	traceparentHeader = "Traceparent" // traceparentKey as net/http spells it
 
 	// traceparentLen is the length of a version 00 traceparent.
 	traceparentLen = 55
@@ -53,9 +56,18 @@ func (TraceContext) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	if !sc.IsValid() {
 		return
 	}
-	var buf [traceparentLen]byte
-	putTraceparent(&buf, sc)
-	setBytes(c, traceparentKey, buf[:])
+	// The map carriers get the value formatted in place in the one
+	// allocation that holds it, under their spelling of the key.
+	switch c := c.(type) {
+	case HeaderCarrier:
+		c[traceparentHeader] = packedTraceparent(sc)
+	case MetadataCarrier:
+		c[traceparentKey] = packedTraceparent(sc)
+	default:
+		var buf [traceparentLen]byte
+		putTraceparent(&buf, sc)
+		c.Set(traceparentKey, string(buf[:]))
+	}
 	if ts := sc.Tracestate.String(); ts != "" {
 		c.Set(tracestateKey, ts)
 	}
@@ -103,6 +115,16 @@ func AppendTraceparent(dst []byte, sc trace.SpanContext) []byte {
 	var buf [traceparentLen]byte
 	putTraceparent(&buf, sc)
 	return append(dst, buf[:]...)
+}
+
+// packedTraceparent returns sc's traceparent as a one-element header value,
+// formatted in place (see packed).
+func packedTraceparent(sc trace.SpanContext) []string {
+	var _ [packedMax - traceparentLen]byte // a traceparent fits a packed value
+	p := new(packed)
+	putTraceparent((*[traceparentLen]byte)(p.buf[:traceparentLen]), sc)
+	p.v[0] = unsafe.String(&p.buf[0], traceparentLen)
+	return p.v[:]
 }
 
 func putTraceparent(buf *[traceparentLen]byte, sc trace.SpanContext) {
