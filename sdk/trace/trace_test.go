@@ -307,6 +307,23 @@ func TestUnsampledChildContext(t *testing.T) {
 	}
 }
 
+// TestZeroSpanAsParent puts a zero Span in a context: starting from it
+// gives a new root, with or without options, and no panic.
+func TestZeroSpanAsParent(t *testing.T) {
+	t.Parallel()
+	for _, s := range []trace.Sampler{trace.NeverSample(), trace.AlwaysSample()} {
+		tr := trace.NewTracer(trace.WithSampler(s))
+		ctx := trace.NewContext(context.Background(), &trace.Span{})
+		for _, opts := range [][]trace.StartOption{nil, {trace.WithSpanKind(trace.SpanKindClient)}} {
+			_, span := tr.Start(ctx, "child", opts...)
+			if sc := span.SpanContext(); !sc.IsValid() {
+				t.Errorf("child of a zero span has context %+v", sc)
+			}
+			span.End()
+		}
+	}
+}
+
 func TestEndIdempotentAndLaterCallsIgnored(t *testing.T) {
 	t.Parallel()
 	tr, exp := newTestTracer(t)

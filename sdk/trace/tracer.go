@@ -221,7 +221,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 		parent = spanFromContext(ctx)
 		// The commonest unsampled case, a plain child of a local unsampled
 		// span, is built in place: what decide would do, without copies.
-		if len(opts) == 0 && parent != nil && t != nil && t.idGen == nil {
+		if len(opts) == 0 && parent != nil && parent.sc != nil && t != nil && t.idGen == nil {
 			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote && !p.TraceOptions.IsSampled() {
 				n := &SpanNode{parentContext: ctx}
 				n.sc.TraceID = p.TraceID
