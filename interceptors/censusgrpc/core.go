@@ -196,6 +196,9 @@ func (c *call) sent(n, wire int64, at time.Time) {
 	id := c.sentMsgs.Add(1)
 	c.sentBytes.Add(n)
 	if c.recording && c.cfg.msgEvents {
+		if c.segs != nil {
+			at = time.Time{} // a segment span starts at its first event
+		}
 		c.eventSpan().AddMessageEvent(trace.MessageEvent{Time: at, EventType: trace.MessageEventTypeSent,
 			MessageID: id, UncompressedSize: n, CompressedSize: wire})
 	}
@@ -205,6 +208,9 @@ func (c *call) received(n, wire int64, at time.Time) {
 	id := c.recvMsgs.Add(1)
 	c.recvBytes.Add(n)
 	if c.recording && c.cfg.msgEvents {
+		if c.segs != nil {
+			at = time.Time{} // a segment span starts at its first event
+		}
 		c.eventSpan().AddMessageEvent(trace.MessageEvent{Time: at, EventType: trace.MessageEventTypeRecv,
 			MessageID: id, UncompressedSize: n, CompressedSize: wire})
 	}
