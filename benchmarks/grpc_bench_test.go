@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"go.opencensus.io/plugin/ocgrpc"
-	octrace "go.opencensus.io/trace"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -114,26 +112,12 @@ var grpcLibs = []struct {
 		return censusgrpc.ServerOptions(opt), censusgrpc.ClientOptions(opt)
 	}},
 	{"opencensus", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
-		sampler := octrace.NeverSample()
-		if sampled {
-			sampler = octrace.AlwaysSample()
-		}
-		octrace.ApplyConfig(octrace.Config{DefaultSampler: sampler})
-		octrace.RegisterExporter(ocDiscard{})
-		b.Cleanup(func() {
-			octrace.UnregisterExporter(ocDiscard{})
-			octrace.ApplyConfig(octrace.Config{DefaultSampler: octrace.ProbabilitySampler(1e-4)})
-		})
+		configureOpenCensus(b, sampled)
 		return []grpc.ServerOption{grpc.StatsHandler(&ocgrpc.ServerHandler{})},
 			[]grpc.DialOption{grpc.WithStatsHandler(&ocgrpc.ClientHandler{})}
 	}},
 	{"otel", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
-		sampler := sdktrace.NeverSample()
-		if sampled {
-			sampler = sdktrace.AlwaysSample()
-		}
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(otelDiscard{}))
-		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		tp := otelProvider(b, sampled)
 		opts := []otelgrpc.Option{otelgrpc.WithTracerProvider(tp), otelgrpc.WithPropagators(propagation.TraceContext{})}
 		return []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(opts...))},
 			[]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(opts...))}
@@ -299,25 +283,11 @@ func BenchmarkUnaryOverhead(b *testing.B) {
 			return gcSides(gcRPCTracer(b, sampled))
 		}},
 		{"opencensus", func(b *testing.B, sampled bool) rpcSides {
-			sampler := octrace.NeverSample()
-			if sampled {
-				sampler = octrace.AlwaysSample()
-			}
-			octrace.ApplyConfig(octrace.Config{DefaultSampler: sampler})
-			octrace.RegisterExporter(ocDiscard{})
-			b.Cleanup(func() {
-				octrace.UnregisterExporter(ocDiscard{})
-				octrace.ApplyConfig(octrace.Config{DefaultSampler: octrace.ProbabilitySampler(1e-4)})
-			})
+			configureOpenCensus(b, sampled)
 			return handlerSides(&ocgrpc.ClientHandler{}, &ocgrpc.ServerHandler{})
 		}},
 		{"otel", func(b *testing.B, sampled bool) rpcSides {
-			sampler := sdktrace.NeverSample()
-			if sampled {
-				sampler = sdktrace.AlwaysSample()
-			}
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(otelDiscard{}))
-			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			tp := otelProvider(b, sampled)
 			opts := []otelgrpc.Option{otelgrpc.WithTracerProvider(tp), otelgrpc.WithPropagators(propagation.TraceContext{})}
 			return handlerSides(otelgrpc.NewClientHandler(opts...), otelgrpc.NewServerHandler(opts...))
 		}},

@@ -1,7 +1,6 @@
 package benchmarks_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,10 +8,8 @@ import (
 
 	"go.opencensus.io/plugin/ochttp"
 	"go.opencensus.io/plugin/ochttp/propagation/tracecontext"
-	octrace "go.opencensus.io/trace"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/gocensus/gocensus/interceptors/censushttp"
 )
@@ -47,26 +44,12 @@ func BenchmarkHTTP(b *testing.B) {
 			return censushttp.NewTransport(inMemory(censushttp.NewHandler(app, opts...)), opts...)
 		}},
 		{"opencensus", func(b *testing.B, sampled bool) http.RoundTripper {
-			sampler := octrace.NeverSample()
-			if sampled {
-				sampler = octrace.AlwaysSample()
-			}
-			octrace.ApplyConfig(octrace.Config{DefaultSampler: sampler})
-			octrace.RegisterExporter(ocDiscard{})
-			b.Cleanup(func() {
-				octrace.UnregisterExporter(ocDiscard{})
-				octrace.ApplyConfig(octrace.Config{DefaultSampler: octrace.ProbabilitySampler(1e-4)})
-			})
+			configureOpenCensus(b, sampled)
 			prop := &tracecontext.HTTPFormat{}
 			return &ochttp.Transport{Base: inMemory(&ochttp.Handler{Handler: app, Propagation: prop}), Propagation: prop}
 		}},
 		{"otel", func(b *testing.B, sampled bool) http.RoundTripper {
-			sampler := sdktrace.NeverSample()
-			if sampled {
-				sampler = sdktrace.AlwaysSample()
-			}
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(otelDiscard{}))
-			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			tp := otelProvider(b, sampled)
 			opts := []otelhttp.Option{otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagation.TraceContext{})}
 			return otelhttp.NewTransport(inMemory(otelhttp.NewHandler(app, "server", opts...)), opts...)
 		}},

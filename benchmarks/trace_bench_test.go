@@ -48,38 +48,50 @@ func setupGocensus(b *testing.B, sampled bool) (*trace.Tracer, context.Context) 
 	return t, ctx
 }
 
-// setupOpenCensus configures opencensus-go's global state and restores its
-// defaults when the benchmark ends.
-func setupOpenCensus(b *testing.B, sampled bool) context.Context {
+// configureOpenCensus sets opencensus-go's global sampler and a discarding
+// exporter, and restores its defaults when the benchmark ends.
+func configureOpenCensus(b *testing.B, sampled bool) {
 	sampler := octrace.NeverSample()
 	if sampled {
 		sampler = octrace.AlwaysSample()
 	}
 	octrace.ApplyConfig(octrace.Config{DefaultSampler: sampler})
 	octrace.RegisterExporter(ocDiscard{})
-	ctx, parent := octrace.StartSpan(context.Background(), "parent")
 	b.Cleanup(func() {
-		parent.End()
 		octrace.UnregisterExporter(ocDiscard{})
 		octrace.ApplyConfig(octrace.Config{DefaultSampler: octrace.ProbabilitySampler(1e-4)})
 	})
-	return ctx
 }
 
-func setupOTel(b *testing.B, sampled bool) (oteltrace.Tracer, context.Context) {
+// otelProvider returns an OpenTelemetry tracer provider with the given
+// sampling and a discarding batcher, shut down when the benchmark ends.
+func otelProvider(b *testing.B, sampled bool) *sdktrace.TracerProvider {
 	sampler := sdktrace.NeverSample()
 	if sampled {
 		sampler = sdktrace.AlwaysSample()
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(otelDiscard{}))
-	t := tp.Tracer("benchmarks")
-	ctx, parent := t.Start(context.Background(), "parent")
 	b.Cleanup(func() {
-		parent.End()
 		if err := tp.Shutdown(context.Background()); err != nil {
 			b.Error(err)
 		}
 	})
+	return tp
+}
+
+// setupOpenCensus configures opencensus-go and returns a context holding a
+// parent span.
+func setupOpenCensus(b *testing.B, sampled bool) context.Context {
+	configureOpenCensus(b, sampled)
+	ctx, parent := octrace.StartSpan(context.Background(), "parent")
+	b.Cleanup(parent.End)
+	return ctx
+}
+
+func setupOTel(b *testing.B, sampled bool) (oteltrace.Tracer, context.Context) {
+	t := otelProvider(b, sampled).Tracer("benchmarks")
+	ctx, parent := t.Start(context.Background(), "parent")
+	b.Cleanup(func() { parent.End() })
 	return t, ctx
 }
 
