@@ -896,3 +896,46 @@ func TestConcurrentUseOfOneSpan(t *testing.T) {
 		t.Error("nothing exported")
 	}
 }
+
+// TestSampledChildContext is TestUnsampledChildContext for a sampled local
+// parent: the child records, carries the parent's trace id, options and
+// tracestate and a new span id, and after Shutdown is no longer recorded.
+func TestSampledChildContext(t *testing.T) {
+	t.Parallel()
+	ts, err := trace.ParseTracestate("vendor=abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := trace.SpanContext{TraceID: trace.TraceID{0xaa, 15: 1}, SpanID: trace.SpanID{0xbb, 7: 1},
+		TraceOptions: 0x03, Tracestate: ts, Remote: true}
+	tr, exp := newTestTracer(t, trace.WithSampler(trace.NeverSample()))
+	ctx, parent := tr.Start(context.Background(), "parent",
+		trace.WithRemoteParent(remote), trace.WithSpanSampler(trace.AlwaysSample()))
+	psc := parent.SpanContext()
+	for name, opts := range map[string][]trace.StartOption{
+		"no options":   nil,
+		"with options": {trace.WithSpanKind(trace.SpanKindClient)},
+	} {
+		_, child := tr.Start(ctx, name, opts...)
+		got := child.SpanContext()
+		if !child.IsRecordingEvents() || got.TraceID != psc.TraceID || got.TraceOptions != 0x03 || got.Tracestate != ts ||
+			got.Remote || !got.SpanID.IsValid() || got.SpanID == psc.SpanID {
+			t.Errorf("%s: child %+v of parent %+v", name, got, psc)
+		}
+		child.End()
+	}
+	parent.End()
+	var parentOf = map[string]trace.SpanID{}
+	for _, d := range exp.GetSpans() {
+		parentOf[d.Name] = d.ParentSpanID
+	}
+	if parentOf["no options"] != psc.SpanID || parentOf["with options"] != psc.SpanID {
+		t.Errorf("recorded parents %v, want %v", parentOf, psc.SpanID)
+	}
+	if err := tr.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, late := tr.Start(ctx, "late"); late.IsRecordingEvents() || !late.SpanContext().IsSampled() {
+		t.Errorf("child started after Shutdown: recording %v, sampled %v", late.IsRecordingEvents(), late.SpanContext().IsSampled())
+	}
+}

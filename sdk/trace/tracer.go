@@ -219,17 +219,31 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	var parent *Span
 	if !c.newRoot && !c.hasRemote {
 		parent = spanFromContext(ctx)
-		// The commonest unsampled case, a plain child of a local unsampled
-		// span, is built in place: what decide would do, without copies.
+		// The commonest case, a plain child of a local span, inherits the
+		// parent's decision (see decide) and is built in place, without
+		// decide's copies.
 		if len(opts) == 0 && parent != nil && parent.sc != nil && t != nil && t.idGen == nil {
-			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote && !p.TraceOptions.IsSampled() {
-				n := &SpanNode{parentContext: ctx}
-				n.sc.TraceID = p.TraceID
-				n.sc.TraceOptions = p.TraceOptions
-				n.sc.Tracestate = p.Tracestate
-				n.sc.SpanID = newSpanID()
-				n.span.sc = &n.sc
-				return n, &n.span
+			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote {
+				if !p.TraceOptions.IsSampled() {
+					n := &SpanNode{parentContext: ctx}
+					n.sc.TraceID = p.TraceID
+					n.sc.TraceOptions = p.TraceOptions
+					n.sc.Tracestate = p.Tracestate
+					n.sc.SpanID = newSpanID()
+					n.span.sc = &n.sc
+					return n, &n.span
+				}
+				if !t.stopped.Load() {
+					n := &sampledCtx{Context: ctx}
+					n.span.rec = &n.rec
+					n.span.sc = &n.rec.data.SpanContext
+					t.initRecord(&n.rec, parent, &c, nil, SpanContext{TraceID: p.TraceID, SpanID: newSpanID(),
+						TraceOptions: p.TraceOptions, Tracestate: p.Tracestate}, name)
+					for _, sp := range t.startProcs {
+						sp.OnStart(ctx, &n.span)
+					}
+					return n, &n.span
+				}
 			}
 		}
 	}
