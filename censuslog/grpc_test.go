@@ -1,13 +1,11 @@
 package censuslog_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,28 +19,16 @@ import (
 
 	"github.com/gocensus/gocensus/censuslog"
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
+	"github.com/gocensus/gocensus/internal/testkit"
 	"github.com/gocensus/gocensus/sdk/trace"
 	"github.com/gocensus/gocensus/sdk/trace/tracetest"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+// jsonLines decodes the JSON log lines written to b.
+func jsonLines(t *testing.T, b *testkit.SyncBuffer) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("bad log line %q: %v", line, err)
@@ -64,7 +50,7 @@ func TestGRPCLoggingInterceptor(t *testing.T) {
 	tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSyncer(exp))
 	defer tracer.Shutdown(context.Background())
 
-	var interceptorLog, appLog syncBuffer
+	var interceptorLog, appLog testkit.SyncBuffer
 	// The interceptor's logger is deliberately not wrapped: the ids come
 	// from the field hook alone.
 	plain := slog.New(slog.NewJSONHandler(&interceptorLog, nil))
@@ -149,6 +135,6 @@ func TestGRPCLoggingInterceptor(t *testing.T) {
 		}
 	}
 	// Default options log "started call" and "finished call" per call.
-	check("interceptor", interceptorLog.lines(t), 4)
-	check("application", appLog.lines(t), 2)
+	check("interceptor", jsonLines(t, &interceptorLog), 4)
+	check("application", jsonLines(t, &appLog), 2)
 }

@@ -1,45 +1,27 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/gocensus/gocensus/exporters/agentexporter"
+	"github.com/gocensus/gocensus/internal/testkit"
 	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestAgentPrintsWhatArrives(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() { done <- run(runCtx, "127.0.0.1:0", &out, func(a net.Addr) { addrs <- a }) }()

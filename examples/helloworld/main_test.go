@@ -12,11 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gocensus/gocensus/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -95,32 +96,13 @@ func TestOneProcess(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to write from one goroutine while
-// another reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestTwoProcessesWithFileExporter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dir := t.TempDir()
 	srvFile, cliFile := filepath.Join(dir, "server.jsonl"), filepath.Join(dir, "client.jsonl")
 	srvCtx, stopSrv := context.WithCancel(ctx)
-	srvErr := new(syncBuffer)
+	srvErr := new(testkit.SyncBuffer)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(srvCtx, []string{"server", "-addr", "127.0.0.1:0", "-exporter", "file:" + srvFile}, io.Discard, srvErr)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gocensus/gocensus/internal/testkit"
 )
 
 // TestServerZpages runs the server with -zpages, calls it, and reads the
@@ -16,7 +18,7 @@ func TestServerZpages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	srvCtx, stopSrv := context.WithCancel(ctx)
-	srvErr := new(syncBuffer)
+	srvErr := new(testkit.SyncBuffer)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(srvCtx, []string{"server", "-addr", "127.0.0.1:0", "-zpages", "127.0.0.1:0"}, io.Discard, srvErr)

@@ -1,14 +1,12 @@
 package otlpexporter_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/gocensus/gocensus/exporters/otlpexporter"
+	"github.com/gocensus/gocensus/internal/testkit"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
@@ -204,24 +203,6 @@ func TestRetryClassification(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestPartialSuccess(t *testing.T) {
 	t.Parallel()
 	c := startCollector(t)
@@ -230,7 +211,7 @@ func TestPartialSuccess(t *testing.T) {
 			RejectedSpans: 2, ErrorMessage: "spans too old",
 		}}, nil
 	})
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	exp := newExporter(t, c.addr, otlpexporter.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	ctx := testCtx(t)
 	for range 3 {

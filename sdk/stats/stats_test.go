@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gocensus/gocensus/internal/testkit"
 	"github.com/gocensus/gocensus/sdk/resource"
 	"github.com/gocensus/gocensus/sdk/stats"
 	"github.com/gocensus/gocensus/sdk/stats/statstest"
@@ -862,27 +863,9 @@ func (e *flakyExporter) ExportMetrics(context.Context, []*stats.Metric) error {
 
 func (e *flakyExporter) Shutdown(context.Context) error { return nil }
 
-// lockedBuffer is a bytes.Buffer safe for the logger's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestDefaultErrorLogging is not parallel: it replaces slog's default.
 func TestDefaultErrorLogging(t *testing.T) {
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(prev)
