@@ -274,7 +274,7 @@ func TestOurExporterIntoUpstreamReceiver(t *testing.T) {
 			MessageEvents:         []trace.MessageEvent{{Time: agentEpoch, EventType: trace.MessageEventTypeSent, MessageID: 1, UncompressedSize: 9}},
 			Links:                 []trace.Link{{TraceID: trace.TraceID{7}, SpanID: trace.SpanID{8}, Type: trace.LinkTypeChild}},
 			Status:                trace.Status{Code: 14, Message: "unavailable"},
-			ChildSpanCount:        i,
+			ChildSpanCount:        int32(i),
 			Resource:              res,
 		}
 		sent = append(sent, sd)

@@ -255,7 +255,7 @@ func appendSpan(b []byte, sd *trace.SpanData, res *resource.Resource, shape span
 	b = appendTimestamp(b, spanEndTime, sd.EndTime)
 
 	attrs, annotations, events, links := sd.Attributes, sd.Annotations, sd.MessageEvents, sd.Links
-	dAttrs, dAnn, dEv, dLinks := sd.DroppedAttributeCount, sd.DroppedAnnotationCount, sd.DroppedMessageEventCount, sd.DroppedLinkCount
+	dAttrs, dAnn, dEv, dLinks := int(sd.DroppedAttributeCount), int(sd.DroppedAnnotationCount), int(sd.DroppedMessageEventCount), int(sd.DroppedLinkCount)
 	pcs := sd.StackTrace
 	if shape.noDetails {
 		dAttrs += len(attrs)
@@ -355,7 +355,7 @@ func appendSpan(b []byte, sd *trace.SpanData, res *resource.Resource, shape span
 
 	b, pos = begin(b, spanChildSpanCount)
 	if sd.ChildSpanCount > 0 {
-		b = appendVarintField(b, 1, uint64(uint32(min(sd.ChildSpanCount, math.MaxUint32))))
+		b = appendVarintField(b, 1, uint64(sd.ChildSpanCount))
 	}
 	return end(b, pos)
 }

@@ -336,7 +336,11 @@ func TestExportsRacingShutdown(t *testing.T) {
 	st := e.Stats()
 	checkAccounting(t, st.Spans)
 	checkAccounting(t, st.Metrics)
-	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent || st.Spans.Sent+st.Spans.Dropped[4] != st.Spans.Enqueued {
+	// Four writers can outrun the stream, so the oldest batches may be
+	// evicted (queue_full) as well as cut off by Shutdown; nothing else may
+	// be lost, and everything counted as sent must have arrived.
+	d := st.Spans.Dropped
+	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent || d[1]+d[2]+d[3] != 0 {
 		t.Fatalf("receiver %d, stats %+v", sink.count(), st.Spans)
 	}
 }

@@ -134,7 +134,7 @@ func record(s *trace.SpanData, level slog.Level) slog.Record {
 		dropped := make([]slog.Attr, 0, 4)
 		for _, d := range []struct {
 			key string
-			n   int
+			n   int32
 		}{
 			{"attributes", s.DroppedAttributeCount},
 			{"annotations", s.DroppedAnnotationCount},
@@ -142,7 +142,7 @@ func record(s *trace.SpanData, level slog.Level) slog.Record {
 			{"links", s.DroppedLinkCount},
 		} {
 			if d.n != 0 {
-				dropped = append(dropped, slog.Int(d.key, d.n))
+				dropped = append(dropped, slog.Int(d.key, int(d.n)))
 			}
 		}
 		r.AddAttrs(slog.Attr{Key: "dropped", Value: slog.GroupValue(dropped...)})

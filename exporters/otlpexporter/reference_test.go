@@ -139,7 +139,7 @@ func convertSpan(dst *tracepb.Span, sd *trace.SpanData, s *kvSlab) {
 			sortEvents(dst.Events)
 		}
 	}
-	dst.DroppedEventsCount = clampCount(sd.DroppedAnnotationCount + sd.DroppedMessageEventCount)
+	dst.DroppedEventsCount = clampCount(sd.DroppedAnnotationCount, sd.DroppedMessageEventCount)
 
 	if len(sd.Links) > 0 {
 		links := make([]tracepb.Span_Link, len(sd.Links))

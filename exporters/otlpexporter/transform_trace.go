@@ -1,6 +1,7 @@
 package otlpexporter
 
 import (
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -86,15 +87,14 @@ func unixNano(t time.Time) uint64 {
 	return uint64(t.UnixNano())
 }
 
-// clampCount converts a dropped count to the proto's uint32.
-func clampCount(n int) uint32 {
-	switch {
-	case n <= 0:
-		return 0
-	case uint64(n) > uint64(^uint32(0)):
-		return ^uint32(0)
+// clampCount sums dropped counts (OTLP merges annotations and message
+// events) into the proto's uint32, ignoring negative ones.
+func clampCount(counts ...int32) uint32 {
+	var sum uint64
+	for _, n := range counts {
+		sum += uint64(max(n, 0))
 	}
-	return uint32(n)
+	return uint32(min(sum, math.MaxUint32))
 }
 
 // scopeInfo is the instrumentation scope every span and metric carries.

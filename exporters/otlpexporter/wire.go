@@ -330,7 +330,7 @@ func spanBody(sd *trace.SpanData) int {
 	for i := range sd.MessageEvents {
 		n += lenField(messageEventBody(&sd.MessageEvents[i]))
 	}
-	n += varintField(uint64(clampCount(sd.DroppedAnnotationCount + sd.DroppedMessageEventCount)))
+	n += varintField(uint64(clampCount(sd.DroppedAnnotationCount, sd.DroppedMessageEventCount)))
 	for i := range sd.Links {
 		n += lenField(linkBody(&sd.Links[i]))
 	}
@@ -360,7 +360,7 @@ func appendSpan(b []byte, sd *trace.SpanData, body int) []byte {
 	}
 	b = appendVarintField(b, fSpanDroppedAttrs, uint64(clampCount(sd.DroppedAttributeCount)))
 	b = appendEvents(b, sd)
-	b = appendVarintField(b, fSpanDroppedEvents, uint64(clampCount(sd.DroppedAnnotationCount+sd.DroppedMessageEventCount)))
+	b = appendVarintField(b, fSpanDroppedEvents, uint64(clampCount(sd.DroppedAnnotationCount, sd.DroppedMessageEventCount)))
 	for i := range sd.Links {
 		b = appendLink(b, &sd.Links[i])
 	}

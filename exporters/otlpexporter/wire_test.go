@@ -91,10 +91,10 @@ func (g *spanGen) span(res []*resource.Resource) *trace.SpanData {
 		Status:          trace.Status{Code: int32(g.byte() % 20), Message: g.str()},
 		Resource:        res[int(g.byte())%len(res)],
 
-		DroppedAttributeCount:    int(g.byte()) - 100,
-		DroppedAnnotationCount:   int(g.byte()),
-		DroppedMessageEventCount: int(g.byte()),
-		DroppedLinkCount:         int(g.byte()),
+		DroppedAttributeCount:    int32(g.byte()) - 100,
+		DroppedAnnotationCount:   int32(g.byte()),
+		DroppedMessageEventCount: int32(g.byte()),
+		DroppedLinkCount:         int32(g.byte()),
 	}
 	binary.LittleEndian.PutUint64(sd.TraceID[:], g.u64())
 	binary.LittleEndian.PutUint64(sd.SpanID[:], g.u64())

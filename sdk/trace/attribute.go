@@ -1,6 +1,10 @@
 package trace
 
-import "math"
+import (
+	"math"
+	"strconv"
+	"unsafe"
+)
 
 // ValueType is the type held by a Value.
 type ValueType uint8
@@ -14,13 +18,24 @@ const (
 	StringValueType
 )
 
-// Value is a typed attribute value: bool, int64, float64 or string. It is a
-// small comparable struct so attributes can be stored without boxing.
+// Value is a typed attribute value: bool, int64, float64 or string, held in
+// two machine words without boxing, so a span stores four attributes in the
+// space three would take with a type field beside a number and a string.
+//
+// Compare Values with Equal: == compares where a string is stored, not what
+// it holds. go-cmp uses Equal by itself.
 type Value struct {
-	typ ValueType
+	// num is the number, or a string's length.
 	num uint64
-	str string
+	// ptr is a string's first byte, or one of the kind markers below for
+	// the other types; nil in the zero (invalid) Value.
+	ptr unsafe.Pointer
 }
+
+// The kind markers: a string's bytes never live at these addresses.
+var (
+	boolKind, int64Kind, float64Kind, emptyStringKind byte
+)
 
 // BoolValue returns a bool Value.
 func BoolValue(v bool) Value {
@@ -28,27 +43,46 @@ func BoolValue(v bool) Value {
 	if v {
 		n = 1
 	}
-	return Value{typ: BoolValueType, num: n}
+	return Value{num: n, ptr: unsafe.Pointer(&boolKind)}
 }
 
 // Int64Value returns an int64 Value.
-func Int64Value(v int64) Value { return Value{typ: Int64ValueType, num: uint64(v)} }
+func Int64Value(v int64) Value { return Value{num: uint64(v), ptr: unsafe.Pointer(&int64Kind)} }
 
 // Float64Value returns a float64 Value.
-func Float64Value(v float64) Value { return Value{typ: Float64ValueType, num: math.Float64bits(v)} }
+func Float64Value(v float64) Value {
+	return Value{num: math.Float64bits(v), ptr: unsafe.Pointer(&float64Kind)}
+}
 
 // StringValue returns a string Value.
-func StringValue(v string) Value { return Value{typ: StringValueType, str: v} }
+func StringValue(v string) Value {
+	if len(v) == 0 {
+		return Value{ptr: unsafe.Pointer(&emptyStringKind)}
+	}
+	return Value{num: uint64(len(v)), ptr: unsafe.Pointer(unsafe.StringData(v))}
+}
 
 // Type reports the held type.
-func (v Value) Type() ValueType { return v.typ }
+func (v Value) Type() ValueType {
+	switch v.ptr {
+	case nil:
+		return InvalidValueType
+	case unsafe.Pointer(&boolKind):
+		return BoolValueType
+	case unsafe.Pointer(&int64Kind):
+		return Int64ValueType
+	case unsafe.Pointer(&float64Kind):
+		return Float64ValueType
+	}
+	return StringValueType
+}
 
 // AsBool returns the bool held, or false for other types.
-func (v Value) AsBool() bool { return v.typ == BoolValueType && v.num != 0 }
+func (v Value) AsBool() bool { return v.ptr == unsafe.Pointer(&boolKind) && v.num != 0 }
 
 // AsInt64 returns the int64 held, or 0 for other types.
 func (v Value) AsInt64() int64 {
-	if v.typ != Int64ValueType {
+	if v.ptr != unsafe.Pointer(&int64Kind) {
 		return 0
 	}
 	return int64(v.num)
@@ -56,7 +90,7 @@ func (v Value) AsInt64() int64 {
 
 // AsFloat64 returns the float64 held, or 0 for other types.
 func (v Value) AsFloat64() float64 {
-	if v.typ != Float64ValueType {
+	if v.ptr != unsafe.Pointer(&float64Kind) {
 		return 0
 	}
 	return math.Float64frombits(v.num)
@@ -64,10 +98,50 @@ func (v Value) AsFloat64() float64 {
 
 // AsString returns the string held, or "" for other types.
 func (v Value) AsString() string {
-	if v.typ != StringValueType {
+	if v.Type() != StringValueType {
 		return ""
 	}
-	return v.str
+	return v.str()
+}
+
+// str returns the string of a Value known to hold one.
+func (v Value) str() string { return unsafe.String((*byte)(v.ptr), int(v.num)) }
+
+// strLen returns the length of the string held, or 0 for other types.
+func (v Value) strLen() int {
+	if v.Type() != StringValueType {
+		return 0
+	}
+	return int(v.num)
+}
+
+// String formats the value held: a string as it is, a number or bool as
+// strconv would, and the zero Value as "<invalid>".
+func (v Value) String() string {
+	switch v.Type() {
+	case BoolValueType:
+		return strconv.FormatBool(v.AsBool())
+	case Int64ValueType:
+		return strconv.FormatInt(v.AsInt64(), 10)
+	case Float64ValueType:
+		return strconv.FormatFloat(v.AsFloat64(), 'g', -1, 64)
+	case StringValueType:
+		return v.str()
+	}
+	return "<invalid>"
+}
+
+// Equal reports whether v and w hold the same type and value. Float64
+// values compare by bits, so a NaN equals itself.
+func (v Value) Equal(w Value) bool {
+	t := v.Type()
+	if t != w.Type() {
+		return false
+	}
+	if t == StringValueType {
+		return v.str() == w.str()
+	}
+	return v.num == w.num
 }
 
 // Attribute is a key and a typed value.

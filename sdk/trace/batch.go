@@ -383,7 +383,7 @@ func estimateSize(s *SpanData) uint64 {
 func attributesSize(attrs []Attribute) uint64 {
 	var n uint64
 	for i := range attrs {
-		n += uint64(len(attrs[i].Key) + len(attrs[i].Value.str))
+		n += uint64(len(attrs[i].Key) + attrs[i].Value.strLen())
 	}
 	return n
 }

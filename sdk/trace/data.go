@@ -88,14 +88,14 @@ type SpanData struct {
 	Annotations              []Annotation
 	MessageEvents            []MessageEvent
 	Links                    []Link
-	DroppedAttributeCount    int
-	DroppedAnnotationCount   int
-	DroppedMessageEventCount int
-	DroppedLinkCount         int
+	DroppedAttributeCount    int32
+	DroppedAnnotationCount   int32
+	DroppedMessageEventCount int32
+	DroppedLinkCount         int32
 
 	Status         Status
 	StackTrace     []uintptr // program counters captured by RecordError, when enabled
-	ChildSpanCount int
+	ChildSpanCount int32
 
 	// Resource describes the process that emitted the span; it may be nil.
 	Resource *resource.Resource

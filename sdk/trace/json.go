@@ -224,7 +224,7 @@ func (s *SpanData) MarshalJSON() ([]byte, error) {
 	return s.AppendJSON(make([]byte, 0, 512)), nil
 }
 
-func appendJSONCount(dst []byte, field string, n int) []byte {
+func appendJSONCount(dst []byte, field string, n int32) []byte {
 	if n == 0 {
 		return dst
 	}

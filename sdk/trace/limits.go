@@ -77,20 +77,20 @@ func (l SpanLimits) normalized() SpanLimits {
 
 // truncateValue applies the value length limit to string values.
 func truncateValue(v Value, limit int) Value {
-	if limit <= 0 || v.typ != StringValueType || len(v.str) <= limit {
+	if limit <= 0 || v.strLen() <= limit {
 		return v
 	}
+	str := v.str()
 	cut := limit
 	// If the cut splits a valid multi-byte sequence, cut before it instead.
 	for k := limit - 1; k >= 0 && k > limit-utf8.UTFMax; k-- {
-		if utf8.RuneStart(v.str[k]) {
-			r, size := utf8.DecodeRuneInString(v.str[k:])
+		if utf8.RuneStart(str[k]) {
+			r, size := utf8.DecodeRuneInString(str[k:])
 			if (r != utf8.RuneError || size > 1) && k+size > limit {
 				cut = k
 			}
 			break
 		}
 	}
-	v.str = v.str[:cut]
-	return v
+	return StringValue(str[:cut])
 }

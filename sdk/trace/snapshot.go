@@ -35,7 +35,7 @@ func (s *Span) Snapshot() (SpanData, bool) {
 		d.MessageEvents, d.DroppedMessageEventCount = e.messages.snapshot(), e.messages.dropped
 		d.Links, d.DroppedLinkCount = e.links.snapshot(), e.links.dropped
 	}
-	d.ChildSpanCount = int(r.childCount.Load())
+	d.ChildSpanCount = r.childCount.Load()
 	r.mu.Unlock()
 	return d, true
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gocensus/gocensus/sdk/resource"
 )
@@ -403,7 +402,7 @@ func (t *Tracer) initRecord(r *spanRecord, parent *Span, c *startConfig, opts []
 	d.Name = name
 	d.Kind = c.kind
 	if c.startTime.IsZero() {
-		d.StartTime = time.Now()
+		d.StartTime = now()
 	} else {
 		d.StartTime = c.startTime
 	}

@@ -3,6 +3,7 @@ package agentreceiver
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -72,8 +73,8 @@ func SpanFromProto(s *tracepb.Span, res *resource.Resource) (*trace.SpanData, er
 			})
 		}
 	}
-	sd.DroppedAnnotationCount = int(max(s.GetTimeEvents().GetDroppedAnnotationsCount(), 0))
-	sd.DroppedMessageEventCount = int(max(s.GetTimeEvents().GetDroppedMessageEventsCount(), 0))
+	sd.DroppedAnnotationCount = max(s.GetTimeEvents().GetDroppedAnnotationsCount(), 0)
+	sd.DroppedMessageEventCount = max(s.GetTimeEvents().GetDroppedMessageEventsCount(), 0)
 	for _, l := range s.GetLinks().GetLink() {
 		var link trace.Link
 		if len(l.TraceId) != len(link.TraceID) || len(l.SpanId) != len(link.SpanID) {
@@ -88,10 +89,10 @@ func SpanFromProto(s *tracepb.Span, res *resource.Resource) (*trace.SpanData, er
 		link.Tracestate = tracestateFromProto(l.GetTracestate())
 		sd.Links = append(sd.Links, link)
 	}
-	sd.DroppedLinkCount = int(max(s.GetLinks().GetDroppedLinksCount(), 0))
+	sd.DroppedLinkCount = max(s.GetLinks().GetDroppedLinksCount(), 0)
 	sd.Status = trace.Status{Code: s.GetStatus().GetCode(), Message: s.GetStatus().GetMessage()}
 	sd.HasRemoteParent = s.SameProcessAsParentSpan != nil && !s.SameProcessAsParentSpan.GetValue()
-	sd.ChildSpanCount = int(s.GetChildSpanCount().GetValue())
+	sd.ChildSpanCount = int32(min(s.GetChildSpanCount().GetValue(), math.MaxInt32))
 	sd.Resource = res
 	if r := s.GetResource(); r != nil {
 		sd.Resource = ResourceFromProto(r)
@@ -123,9 +124,9 @@ func timeFromProto(ts *timestamppb.Timestamp) time.Time {
 
 // attributesFromProto returns the attributes sorted by key (the wire form is
 // a map, so the order is otherwise random).
-func attributesFromProto(a *tracepb.Span_Attributes) ([]trace.Attribute, int) {
+func attributesFromProto(a *tracepb.Span_Attributes) ([]trace.Attribute, int32) {
 	m := a.GetAttributeMap()
-	dropped := int(max(a.GetDroppedAttributesCount(), 0))
+	dropped := max(a.GetDroppedAttributesCount(), 0)
 	if len(m) == 0 {
 		return nil, dropped
 	}
