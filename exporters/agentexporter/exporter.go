@@ -39,8 +39,29 @@ var ErrShutdown = errors.New("agentexporter: exporter is shut down")
 type Backoff = delivery.Backoff
 
 // QueueStats are the counters of one signal's replay buffer. Items (spans or
-// metrics) satisfy Enqueued == Sent + DroppedTotal() + Pending.
+// metrics) satisfy Enqueued == Sent + DroppedTotal() + Pending. Dropped is
+// indexed by DropReason.
 type QueueStats = delivery.Stats
+
+// DropReason says why items were dropped; it indexes QueueStats.Dropped,
+// and its String is the KeyReason tag value.
+type DropReason = delivery.Reason
+
+// Drop reasons.
+const (
+	// DropQueueFull: the oldest pending batch was evicted to stay within
+	// the queue budget.
+	DropQueueFull = delivery.DropQueueFull
+	// DropOversize: one batch was larger than the whole budget.
+	DropOversize = delivery.DropOversize
+	// DropPermanent: the receiver refused the data for good.
+	DropPermanent = delivery.DropPermanent
+	// DropRetryExhausted: still failing when the retry time ran out.
+	DropRetryExhausted = delivery.DropRetryExhausted
+	// DropShutdown: undelivered when Shutdown's deadline passed, or
+	// exported after Shutdown.
+	DropShutdown = delivery.DropShutdown
+)
 
 // Stats is a snapshot of the exporter's counters.
 type Stats struct {

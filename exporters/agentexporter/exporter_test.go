@@ -340,7 +340,8 @@ func TestExportsRacingShutdown(t *testing.T) {
 	// evicted (queue_full) as well as cut off by Shutdown; nothing else may
 	// be lost, and everything counted as sent must have arrived.
 	d := st.Spans.Dropped
-	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent || d[1]+d[2]+d[3] != 0 {
+	if st.Spans.Pending != 0 || uint64(sink.count()) != st.Spans.Sent ||
+		d[agentexporter.DropOversize]+d[agentexporter.DropPermanent]+d[agentexporter.DropRetryExhausted] != 0 {
 		t.Fatalf("receiver %d, stats %+v", sink.count(), st.Spans)
 	}
 }
@@ -371,5 +372,20 @@ func TestCallerOwnedConnection(t *testing.T) {
 	}
 	if s := conn.GetState(); s == connectivity.Shutdown {
 		t.Fatal("the exporter closed a connection it does not own")
+	}
+}
+
+func TestDropReasons(t *testing.T) {
+	t.Parallel()
+	want := []string{"queue_full", "oversize", "permanent_error", "retry_exhausted", "shutdown"}
+	reasons := []agentexporter.DropReason{agentexporter.DropQueueFull, agentexporter.DropOversize,
+		agentexporter.DropPermanent, agentexporter.DropRetryExhausted, agentexporter.DropShutdown}
+	if n := len(agentexporter.QueueStats{}.Dropped); n != len(reasons) {
+		t.Fatalf("QueueStats.Dropped has %d reasons, the package names %d", n, len(reasons))
+	}
+	for i, r := range reasons {
+		if int(r) != i || r.String() != want[i] {
+			t.Errorf("reason %d: index %d, name %q, want %q", i, int(r), r.String(), want[i])
+		}
 	}
 }

@@ -130,7 +130,7 @@ func TestCollectorDownPastBudget(t *testing.T) {
 	if st.Pending > 1000 || st.PendingBytes > budgetBytes {
 		t.Fatalf("budget exceeded: %+v", st)
 	}
-	if st.Dropped[0] == 0 || st.Enqueued != uint64(n) {
+	if st.Dropped[agentexporter.DropQueueFull] == 0 || st.Enqueued != uint64(n) {
 		t.Fatalf("want queue_full drops of the oldest: %+v", st)
 	}
 	if grown > 4*budgetBytes+(1<<20) {
@@ -243,7 +243,7 @@ func TestStalledCollector(t *testing.T) {
 	}
 	st := e.Stats().Spans
 	checkAccounting(t, st)
-	if st.Dropped[4] == 0 || st.Pending != 0 {
+	if st.Dropped[agentexporter.DropShutdown] == 0 || st.Pending != 0 {
 		t.Fatalf("%+v", st)
 	}
 }

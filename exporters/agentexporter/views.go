@@ -22,7 +22,7 @@ var (
 	MeasureQueuedSpans    = stats.Int64("gocensus.io/exporter/agent/queued_spans", "Spans waiting in the replay buffer", "1")
 )
 
-// KeyReason tags drop measures with the delivery.Reason name (queue_full,
+// KeyReason tags drop measures with the DropReason name (queue_full,
 // oversize, permanent_error, retry_exhausted, shutdown).
 var KeyReason = tag.MustNewKey("reason")
 
