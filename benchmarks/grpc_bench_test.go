@@ -86,10 +86,9 @@ func gcRPCTracer(b *testing.B, sampled bool) *trace.Tracer {
 // into the global no-op meter). gocensus records its RPC stats by
 // default, into stats.Default(); lib=gocensus turns that off to compare
 // tracing alone, and lib=gocensus-stats shows the default, whose extra cost
-// is mostly computing message sizes in the interceptors. gocensus, like
-// opencensus-go, records a message event per message by default, which
-// otelgrpc does not (its WithMessageEvents is off by default); the
-// like-for-like row is lib=gocensus-noevents.
+// is mostly computing message sizes in the interceptors. Like otelgrpc,
+// gocensus records no message events by default; opencensus-go records one
+// per message, and lib=gocensus-events does too.
 //
 // Each setup returns the server and dial options for one sampling decision
 // (every call is a root span).
@@ -102,9 +101,9 @@ var grpcLibs = []struct {
 		opt := censusgrpc.WithTracer(gcRPCTracer(b, sampled))
 		return censusgrpc.ServerOptions(opt, censusgrpc.WithStats(false)), censusgrpc.ClientOptions(opt, censusgrpc.WithStats(false))
 	}},
-	{"gocensus-noevents", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
+	{"gocensus-events", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
 		opts := []censusgrpc.Option{censusgrpc.WithTracer(gcRPCTracer(b, sampled)),
-			censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(false)}
+			censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(true)}
 		return censusgrpc.ServerOptions(opts...), censusgrpc.ClientOptions(opts...)
 	}},
 	{"gocensus-stats", func(b *testing.B, sampled bool) ([]grpc.ServerOption, []grpc.DialOption) {
@@ -276,8 +275,8 @@ func BenchmarkUnaryOverhead(b *testing.B) {
 		{"gocensus", func(b *testing.B, sampled bool) rpcSides {
 			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false))
 		}},
-		{"gocensus-noevents", func(b *testing.B, sampled bool) rpcSides {
-			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(false))
+		{"gocensus-events", func(b *testing.B, sampled bool) rpcSides {
+			return gcSides(gcRPCTracer(b, sampled), censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(true))
 		}},
 		{"gocensus-stats", func(b *testing.B, sampled bool) rpcSides {
 			return gcSides(gcRPCTracer(b, sampled))

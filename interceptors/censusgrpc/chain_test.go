@@ -164,7 +164,7 @@ func TestExcludedMethodsOption(t *testing.T) {
 func TestReportable(t *testing.T) {
 	t.Parallel()
 	tracer, mem, _ := recordingTracer()
-	r := censusgrpc.Reportable(censusgrpc.WithTracer(tracer))
+	r := censusgrpc.Reportable(censusgrpc.WithTracer(tracer), censusgrpc.WithMessageEvents(true))
 	e := newEnv(t,
 		[]grpc.ServerOption{grpc.ChainUnaryInterceptor(interceptors.UnaryServerInterceptor(r)), grpc.ChainStreamInterceptor(interceptors.StreamServerInterceptor(r))},
 		[]grpc.DialOption{grpc.WithChainUnaryInterceptor(interceptors.UnaryClientInterceptor(r)), grpc.WithChainStreamInterceptor(interceptors.StreamClientInterceptor(r))})

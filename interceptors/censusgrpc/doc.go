@@ -31,10 +31,11 @@
 // the OpenCensus specification says (opencensus-go writes
 // "pkg.Service.Method"; WithSpanNameFormatter changes the name). Sampled
 // spans carry the attributes grpc.method and peer.address (the peer is never
-// used as a stats tag), and one message event per message sent or received,
-// with its size and ids counting from 1 on each side; the tracer's span
-// limits cap how many a span keeps, and WithStreamSegments moves the events
-// of long-lived streams into child spans.
+// used as a stats tag). WithMessageEvents(true) adds one message event per
+// message sent or received, with its size and ids counting from 1 on each
+// side, as opencensus-go does by default; the tracer's span limits cap how
+// many a span keeps, and WithStreamSegments moves the events of long-lived
+// streams into child spans.
 //
 // The status is the call's gRPC code, numerically (OpenCensus codes are the
 // gRPC codes). An error that carries no gRPC status is UNKNOWN, the code

@@ -20,13 +20,16 @@ func Example() {
 	mem := tracetest.NewInMemoryExporter()
 	tracer := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSyncer(mem))
 
+	// Message events (one per message, with its size) are off by default.
+	opts := []censusgrpc.Option{censusgrpc.WithTracer(tracer), censusgrpc.WithMessageEvents(true)}
+
 	lis := bufconn.Listen(1 << 16)
-	srv := grpc.NewServer(censusgrpc.ServerOptions(censusgrpc.WithTracer(tracer))...)
+	srv := grpc.NewServer(censusgrpc.ServerOptions(opts...)...)
 	srv.RegisterService(&echoDesc, &echoServer{})
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
 
-	dial := append(censusgrpc.ClientOptions(censusgrpc.WithTracer(tracer)),
+	dial := append(censusgrpc.ClientOptions(opts...),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	conn, err := grpc.NewClient("passthrough:///bufnet", dial...)

@@ -83,9 +83,8 @@ type config struct {
 // newConfig applies defaults, then opts, then validates, in one place.
 func newConfig(opts []Option) *config {
 	c := &config{
-		formats:   []Format{FormatBinary},
-		msgEvents: true,
-		stats:     true,
+		formats: []Format{FormatBinary},
+		stats:   true,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -207,7 +206,9 @@ func WithPublicEndpointFunc(fn func(ctx context.Context, fullMethod string) bool
 }
 
 // WithMessageEvents turns the per-message SENT/RECEIVED events with sizes on
-// (the default) or off. The tracer's span limits cap how many one span keeps.
+// or off (the default, as in otelgrpc; opencensus-go's ocgrpc records them).
+// The tracer's span limits cap how many one span keeps, and
+// WithStreamSegments spreads a long-lived stream's events over child spans.
 func WithMessageEvents(on bool) Option {
 	return func(c *config) { c.msgEvents = on }
 }
@@ -230,7 +231,8 @@ func WithAttributes(attrs ...trace.Attribute) Option {
 // message events of a stream go to child spans named "<span name>/segment",
 // each ended after maxMessages messages or maxAge, whichever comes first
 // (0 disables that bound). The RPC span itself then stays small, and each
-// segment is exported as soon as it ends. Off by default.
+// segment is exported as soon as it ends. Off by default; it applies only
+// with WithMessageEvents(true).
 func WithStreamSegments(maxMessages int, maxAge time.Duration) Option {
 	return func(c *config) {
 		c.segMsgs = int64(maxMessages)

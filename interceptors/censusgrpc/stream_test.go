@@ -147,7 +147,7 @@ func TestStreamsEndExactlyOnce(t *testing.T) {
 	tracer, _, rec := recordingTracer()
 	var envs []*env
 	for _, name := range []string{"interceptors", "handlers"} {
-		srvOpts, dialOpts := withTracer(name, tracer, censusgrpc.WithStreamSegments(2, 0))
+		srvOpts, dialOpts := withTracer(name, tracer, censusgrpc.WithMessageEvents(true), censusgrpc.WithStreamSegments(2, 0))
 		envs = append(envs, newEnv(t, srvOpts, dialOpts))
 	}
 	// 10k streams under -race on two busy cores can take well over the
@@ -223,7 +223,7 @@ func TestStreamSpans(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tracer, mem, _ := recordingTracer()
-			srvOpts, dialOpts := withTracer(name, tracer)
+			srvOpts, dialOpts := withTracer(name, tracer, censusgrpc.WithMessageEvents(true))
 			e := newEnv(t, srvOpts, dialOpts)
 			if err := streamEndings[0].run(testCtx(t), e.conn); err != nil {
 				t.Fatal(err)
@@ -265,7 +265,7 @@ func TestStreamSpans(t *testing.T) {
 func TestStreamSegments(t *testing.T) {
 	t.Parallel()
 	tracer, mem, _ := recordingTracer()
-	e := newEnv(t, censusgrpc.ServerOptions(censusgrpc.WithTracer(tracer), censusgrpc.WithStreamSegments(2, 0)), nil)
+	e := newEnv(t, censusgrpc.ServerOptions(censusgrpc.WithTracer(tracer), censusgrpc.WithMessageEvents(true), censusgrpc.WithStreamSegments(2, 0)), nil)
 	if err := streamEndings[0].run(testCtx(t), e.conn); err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func TestUnary(t *testing.T) {
 			t.Run(name+"/"+tc.req, func(t *testing.T) {
 				t.Parallel()
 				tracer, mem, _ := recordingTracer()
-				srvOpts, dialOpts := withTracer(name, tracer)
+				srvOpts, dialOpts := withTracer(name, tracer, censusgrpc.WithMessageEvents(true))
 				e := newEnv(t, srvOpts, dialOpts)
 				ctx := testCtx(t)
 				ctx, parent := tracer.Start(ctx, "caller")
@@ -111,6 +111,37 @@ func TestUnary(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestNoMessageEventsByDefault checks that spans carry no message events
+// unless WithMessageEvents(true) asks for them, on unary calls and streams,
+// through every install.
+func TestNoMessageEventsByDefault(t *testing.T) {
+	t.Parallel()
+	for name := range installs() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tracer, mem, _ := recordingTracer()
+			srvOpts, dialOpts := withTracer(name, tracer)
+			e := newEnv(t, srvOpts, dialOpts)
+			ctx := testCtx(t)
+			if _, err := e.unary(ctx, "hello"); err != nil {
+				t.Fatal(err)
+			}
+			if err := streamEndings[0].run(ctx, e.conn); err != nil {
+				t.Fatal(err)
+			}
+			spans := mem.GetSpans()
+			if len(spans) < 4 {
+				t.Fatalf("%d spans, want a client and a server span for each of 2 calls", len(spans))
+			}
+			for _, s := range spans {
+				if len(s.MessageEvents) != 0 || s.DroppedMessageEventCount != 0 {
+					t.Errorf("%v span %q has %d message events", s.Kind, s.Name, len(s.MessageEvents))
+				}
+			}
+		})
 	}
 }
 
