@@ -124,7 +124,7 @@ func BenchmarkStreamMessage(b *testing.B) {
 			var so []grpc.ServerOption
 			var do []grpc.DialOption
 			if name != "none" {
-				so, do = withTracer(name, benchTracer(true), censusgrpc.WithStreamSegments(64, 0))
+				so, do = withTracer(name, benchTracer(true), censusgrpc.WithMessageEvents(true), censusgrpc.WithStreamSegments(64, 0))
 			}
 			e := newEnv(b, so, do)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -167,8 +167,9 @@ func BenchmarkStreamMessageOverhead(b *testing.B) {
 	}{
 		{"none", nil},
 		{"tracing", []censusgrpc.Option{censusgrpc.WithStats(false)}},
+		{"tracing+events", []censusgrpc.Option{censusgrpc.WithStats(false), censusgrpc.WithMessageEvents(true)}},
 		{"tracing+stats", nil},
-		{"tracing+stats+segments", []censusgrpc.Option{censusgrpc.WithStreamSegments(64, 0)}},
+		{"tracing+stats+events+segments", []censusgrpc.Option{censusgrpc.WithMessageEvents(true), censusgrpc.WithStreamSegments(64, 0)}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
