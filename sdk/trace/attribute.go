@@ -19,8 +19,8 @@ const (
 )
 
 // Value is a typed attribute value: bool, int64, float64 or string, held in
-// two machine words without boxing, so a span stores four attributes in the
-// space three would take with a type field beside a number and a string.
+// two machine words without boxing, so that a span keeps four attributes
+// inline in its one allocation.
 //
 // Compare Values with Equal: == compares where a string is stored, not what
 // it holds. go-cmp uses Equal by itself.

@@ -214,39 +214,21 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := newStartConfig(opts)
+	c := &plainConfig
+	if len(opts) > 0 {
+		cfg := newStartConfig(opts)
+		c = &cfg
+	}
 	var parent *Span
 	if !c.newRoot && !c.hasRemote {
 		parent = spanFromContext(ctx)
-		// The commonest case, a plain child of a local span, inherits the
-		// parent's decision (see decide) and is built in place, without
-		// decide's copies.
-		if len(opts) == 0 && parent != nil && parent.sc != nil && t != nil && t.idGen == nil {
-			if p := parent.sc; p.TraceID.IsValid() && p.SpanID.IsValid() && !p.Remote {
-				if !p.TraceOptions.IsSampled() {
-					n := &SpanNode{parentContext: ctx}
-					n.sc.TraceID = p.TraceID
-					n.sc.TraceOptions = p.TraceOptions
-					n.sc.Tracestate = p.Tracestate
-					n.sc.SpanID = newSpanID()
-					n.span.sc = &n.sc
-					return n, &n.span
-				}
-				if !t.stopped.Load() {
-					n := &sampledCtx{Context: ctx}
-					n.span.rec = &n.rec
-					n.span.sc = &n.rec.data.SpanContext
-					t.initRecord(&n.rec, parent, &c, nil, SpanContext{TraceID: p.TraceID, SpanID: newSpanID(),
-						TraceOptions: p.TraceOptions, Tracestate: p.Tracestate}, name)
-					for _, sp := range t.startProcs {
-						sp.OnStart(ctx, &n.span)
-					}
-					return n, &n.span
-				}
-			}
+	}
+	if len(opts) == 0 {
+		if n, s := t.startPlainChild(ctx, parent, name); s != nil {
+			return n, s
 		}
 	}
-	sc, recording := t.decide(parent, &c, opts, name)
+	sc, recording := t.decide(parent, c, opts, name)
 	if !recording {
 		n := &SpanNode{parentContext: ctx, sc: sc}
 		n.span.sc = &n.sc
@@ -255,9 +237,49 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	n := &sampledCtx{Context: ctx}
 	n.span.rec = &n.rec
 	n.span.sc = &n.rec.data.SpanContext
-	t.initRecord(&n.rec, parent, &c, opts, sc, name)
+	t.initRecord(&n.rec, parent, c, opts, sc, name)
 	for _, p := range t.startProcs {
 		p.OnStart(ctx, &n.span)
+	}
+	return n, &n.span
+}
+
+// plainConfig is the start configuration of a span started without
+// options; it is never written.
+var plainConfig startConfig
+
+// startPlainChild builds the commonest span, a child of a local span (parent,
+// from ctx) started without options, in place: it inherits the parent's
+// decision (see decide) without decide's copies. It returns a nil span for
+// other parents, or when the tracer has a custom ID generator, for Start's
+// general path.
+func (t *Tracer) startPlainChild(ctx context.Context, parent *Span, name string) (context.Context, *Span) {
+	if parent == nil || parent.sc == nil || t == nil || t.idGen != nil {
+		return nil, nil
+	}
+	p := parent.sc
+	if !p.TraceID.IsValid() || !p.SpanID.IsValid() || p.Remote {
+		return nil, nil
+	}
+	if !p.TraceOptions.IsSampled() {
+		n := &SpanNode{parentContext: ctx}
+		n.sc.TraceID = p.TraceID
+		n.sc.TraceOptions = p.TraceOptions
+		n.sc.Tracestate = p.Tracestate
+		n.sc.SpanID = newSpanID()
+		n.span.sc = &n.sc
+		return n, &n.span
+	}
+	if t.stopped.Load() {
+		return nil, nil
+	}
+	n := &sampledCtx{Context: ctx}
+	n.span.rec = &n.rec
+	n.span.sc = &n.rec.data.SpanContext
+	t.initRecord(&n.rec, parent, &plainConfig, nil, SpanContext{TraceID: p.TraceID, SpanID: newSpanID(),
+		TraceOptions: p.TraceOptions, Tracestate: p.Tracestate}, name)
+	for _, sp := range t.startProcs {
+		sp.OnStart(ctx, &n.span)
 	}
 	return n, &n.span
 }
