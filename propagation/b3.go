@@ -59,19 +59,25 @@ type B3Context struct {
 // flag (X-B3-Flags: 1, or "d" in the single header) implies sampled. A
 // header set that only carries a decision yields no SpanContext;
 // ExtractDecision reads that decision, and censushttp's handler starts its
-// new root span with it.
+// new root span with it. Ids without a sampling state (deferred) extract with
+// the sampled bit clear; ExtractDeferred reports the deferral, and
+// censushttp's handler then lets its own sampler decide.
 //
 // Inject writes the multi-header form, or the single header when
 // SingleHeader is set, always with a 128-bit trace id and an explicit
-// decision (1 or 0): a SpanContext cannot express "deferred". Tracestate is
-// not carried.
+// decision (1 or 0): by the time a span injects, its service has decided.
+// Tracestate is not carried.
 type B3 struct {
 	// SingleHeader makes Inject write "b3: {traceid}-{spanid}-{1|0}"
 	// instead of the X-B3-* headers.
 	SingleHeader bool
 }
 
-var _ TextMapPropagator = B3{}
+var (
+	_ TextMapPropagator = B3{}
+	_ DecisionExtractor = B3{}
+	_ DeferralExtractor = B3{}
+)
 
 // Inject implements TextMapPropagator.
 func (p B3) Inject(sc trace.SpanContext, c TextMapCarrier) {
@@ -107,6 +113,16 @@ func flagString(on bool) string {
 func (p B3) Extract(c TextMapCarrier) (trace.SpanContext, error) {
 	bc, err := p.ExtractB3(c)
 	return bc.SpanContext, err
+}
+
+// ExtractDeferred implements DeferralExtractor: deferred is true when ids
+// came without a sampling state.
+func (p B3) ExtractDeferred(c TextMapCarrier) (trace.SpanContext, bool, error) {
+	bc, err := p.ExtractB3(c)
+	if err != nil || !bc.SpanContext.IsValid() {
+		return trace.SpanContext{}, false, err
+	}
+	return bc.SpanContext, bc.Sampling == B3Defer, nil
 }
 
 // ExtractDecision implements DecisionExtractor: a header set with a

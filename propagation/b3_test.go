@@ -197,17 +197,56 @@ func TestB3ExtractDecision(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := http.Header{}
-			for k, v := range tt.headers {
-				h.Set(k, v)
-			}
-			c := propagation.HeaderCarrier(h)
+			c := headerCarrier(tt.headers)
 			for name, d := range map[string]propagation.DecisionExtractor{
 				"B3":        propagation.B3{},
 				"Composite": propagation.Composite{propagation.TraceContext{}, propagation.B3{}},
 			} {
 				if sampled, ok := d.ExtractDecision(c); sampled != tt.sampled || ok != tt.ok {
 					t.Errorf("%s: ExtractDecision = %v, %v; want %v, %v", name, sampled, ok, tt.sampled, tt.ok)
+				}
+			}
+		})
+	}
+}
+
+// TestB3ExtractDeferred tells ids without a sampling state (deferred) from
+// ids with a "do not sample", which Extract alone cannot: both leave the
+// sampled bit clear.
+func TestB3ExtractDeferred(t *testing.T) {
+	t.Parallel()
+	ids := specTraceID + "-" + specSpanID
+	tests := []struct {
+		name     string
+		headers  map[string]string
+		valid    bool
+		deferred bool
+	}{
+		{"single without sampling", map[string]string{"b3": ids}, true, true},
+		{"single accept with parent", map[string]string{"b3": ids + "-1-" + specSpanID}, true, false},
+		{"single deny", map[string]string{"b3": ids + "-0"}, true, false},
+		{"single accept", map[string]string{"b3": ids + "-1"}, true, false},
+		{"multi without sampling", map[string]string{"X-B3-TraceId": specTraceID, "X-B3-SpanId": specSpanID}, true, true},
+		{"multi deny", map[string]string{"X-B3-TraceId": specTraceID, "X-B3-SpanId": specSpanID, "X-B3-Sampled": "0"}, true, false},
+		{"multi debug", map[string]string{"X-B3-TraceId": specTraceID, "X-B3-SpanId": specSpanID, "X-B3-Flags": "1"}, true, false},
+		{"decision only", map[string]string{"b3": "0"}, false, false},
+		{"nothing", map[string]string{}, false, false},
+		{"malformed", map[string]string{"b3": "x-y"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := headerCarrier(tt.headers)
+			for name, d := range map[string]propagation.DeferralExtractor{
+				"B3":        propagation.B3{},
+				"Composite": propagation.Composite{propagation.TraceContext{}, propagation.B3{}},
+			} {
+				sc, deferred, _ := d.ExtractDeferred(c)
+				if sc.IsValid() != tt.valid || deferred != tt.deferred {
+					t.Errorf("%s: ExtractDeferred = valid %v, deferred %v; want %v, %v", name, sc.IsValid(), deferred, tt.valid, tt.deferred)
+				}
+				if sc.IsValid() && deferred && sc.IsSampled() {
+					t.Errorf("%s: deferred context has the sampled bit set", name)
 				}
 			}
 		})

@@ -178,3 +178,32 @@ func TestTraceContextEveryCarrier(t *testing.T) {
 		t.Errorf("http.Header after Inject: %v", h)
 	}
 }
+
+// TestCompositeExtractDeferred takes the deferral from the member that found
+// the context, and reports none for members that cannot defer.
+func TestCompositeExtractDeferred(t *testing.T) {
+	t.Parallel()
+	h := http.Header{}
+	h.Set("X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124")
+	h.Set("X-B3-SpanId", "a2fb4a1d1a96d312")
+	h.Set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")
+	c := propagation.HeaderCarrier(h)
+	for _, tt := range []struct {
+		name     string
+		p        propagation.Composite
+		traceID  string
+		deferred bool
+	}{
+		{"traceparent first", propagation.Composite{propagation.TraceContext{}, propagation.B3{}}, "0af7651916cd43dd8448eb211c80319c", false},
+		{"b3 first", propagation.Composite{propagation.B3{}, propagation.TraceContext{}}, "463ac35c9f6413ad48485a3953bb6124", true},
+	} {
+		sc, deferred, err := tt.p.ExtractDeferred(c)
+		if err != nil || sc.TraceID.String() != tt.traceID || deferred != tt.deferred {
+			t.Errorf("%s: ExtractDeferred = %v, %v, %v; want trace %s, deferred %v", tt.name, sc.TraceID, deferred, err, tt.traceID, tt.deferred)
+		}
+		plain, err := tt.p.Extract(c)
+		if err != nil || plain != sc {
+			t.Errorf("%s: Extract = %v, %v; want what ExtractDeferred found", tt.name, plain, err)
+		}
+	}
+}

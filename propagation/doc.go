@@ -13,8 +13,9 @@
 //     for OpenTelemetry peers; works over gRPC metadata too.
 //   - B3: Zipkin's X-B3-* headers, or the single "b3" header with
 //     B3{SingleHeader: true}. For Zipkin, Envoy/Istio meshes and ochttp.
-//     A B3 header can carry a sampling decision without ids ("b3: 0");
-//     servers read it through DecisionExtractor.
+//     A B3 header can carry a sampling decision without ids ("b3: 0"),
+//     which servers read through DecisionExtractor, or ids without a
+//     decision, which DeferralExtractor reports.
 //   - CloudTrace: Google Cloud's X-Cloud-Trace-Context, added by Google
 //     front ends.
 //   - OCText: opencensus-python's opencensus-trace-* headers, for old

@@ -2,8 +2,10 @@ package propagation_test
 
 import (
 	"encoding/hex"
+	"net/http"
 	"testing"
 
+	"github.com/gocensus/gocensus/propagation"
 	"github.com/gocensus/gocensus/sdk/trace"
 )
 
@@ -14,6 +16,16 @@ const (
 	ocSpanID    = "34f067aa0ba902b7"
 	specParent  = "00-" + specTraceID + "-" + specSpanID + "-01"
 )
+
+// headerCarrier returns an http.Header carrier holding headers, keys
+// canonicalised as http.Header.Set does.
+func headerCarrier(headers map[string]string) propagation.HeaderCarrier {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	return propagation.HeaderCarrier(h)
+}
 
 func mustTraceID(t testing.TB, s string) trace.TraceID {
 	t.Helper()

@@ -34,6 +34,20 @@ type DecisionExtractor interface {
 	ExtractDecision(c TextMapCarrier) (sampled, ok bool)
 }
 
+// DeferralExtractor is implemented by formats whose trace context can arrive
+// without a sampling decision, as B3 ids without X-B3-Sampled (or a single
+// header without its sampling field) do. Such a context has its sampled bit
+// clear, which Extract cannot tell from "do not sample"; servers call
+// ExtractDeferred instead and start their span with
+// trace.WithDeferredRemoteParent when deferred is true, so that their own
+// sampler decides.
+type DeferralExtractor interface {
+	// ExtractDeferred is Extract that also reports whether the sender of the
+	// context left the sampling decision to the receiver. deferred is
+	// false whenever sc is invalid.
+	ExtractDeferred(c TextMapCarrier) (sc trace.SpanContext, deferred bool, err error)
+}
+
 // BinaryFormat turns a SpanContext into bytes and back, for transports with
 // a binary slot (gRPC metadata "-bin" keys, message headers). Implementations
 // are safe for concurrent use and never block.
@@ -65,17 +79,38 @@ func (p Composite) Inject(sc trace.SpanContext, c TextMapCarrier) {
 // context, the errors of the members that found a malformed one are joined;
 // when none found anything the error is nil.
 func (p Composite) Extract(c TextMapCarrier) (trace.SpanContext, error) {
+	sc, _, err := p.extract(c, false)
+	return sc, err
+}
+
+// ExtractDeferred implements DeferralExtractor: Extract, with the deferral
+// reported by the member that found the context (false for members that do
+// not implement DeferralExtractor).
+func (p Composite) ExtractDeferred(c TextMapCarrier) (trace.SpanContext, bool, error) {
+	return p.extract(c, true)
+}
+
+func (p Composite) extract(c TextMapCarrier, withDeferral bool) (trace.SpanContext, bool, error) {
 	var errs []error
 	for _, m := range p {
-		sc, err := m.Extract(c)
+		var (
+			sc       trace.SpanContext
+			deferred bool
+			err      error
+		)
+		if d, ok := m.(DeferralExtractor); ok && withDeferral {
+			sc, deferred, err = d.ExtractDeferred(c)
+		} else {
+			sc, err = m.Extract(c)
+		}
 		if err == nil && sc.IsValid() {
-			return sc, nil
+			return sc, deferred, nil
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return trace.SpanContext{}, errors.Join(errs...)
+	return trace.SpanContext{}, false, errors.Join(errs...)
 }
 
 // ExtractDecision implements DecisionExtractor: the decision of the first

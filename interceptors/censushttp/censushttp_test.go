@@ -471,3 +471,45 @@ func TestB3DecisionWithoutIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestB3DeferredIDs sends B3 ids without a sampling state to a handler whose
+// tracer honours callers' decisions (ParentBased): the handler's sampler
+// decides for the caller's trace, where ids with "do not sample" are
+// followed.
+func TestB3DeferredIDs(t *testing.T) {
+	t.Parallel()
+	const traceID, spanID = "463ac35c9f6413ad48485a3953bb6124", "a2fb4a1d1a96d312"
+	for _, tt := range []struct {
+		name    string
+		b3      string
+		sampler trace.Sampler
+		want    bool
+	}{
+		{"deferred: root sampler samples", traceID + "-" + spanID, trace.ParentBased(trace.AlwaysSample()), true},
+		{"deferred: root sampler drops", traceID + "-" + spanID, trace.ParentBased(trace.NeverSample()), false},
+		{"denied: followed", traceID + "-" + spanID + "-0", trace.ParentBased(trace.AlwaysSample()), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mem := tracetest.NewInMemoryExporter()
+			tracer := trace.NewTracer(trace.WithSampler(tt.sampler), trace.WithSyncer(mem))
+			var inside trace.SpanContext
+			h := censushttp.NewHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				inside = trace.SpanContextFromContext(r.Context())
+			}), censushttp.WithTracer(tracer), censushttp.WithPropagator(propagation.B3{}))
+			req := httptest.NewRequest("GET", "/x", nil)
+			req.Header.Set("b3", tt.b3)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if inside.TraceID.String() != traceID || inside.IsSampled() != tt.want {
+				t.Errorf("handler context: trace %v sampled %v; want trace %s sampled %v", inside.TraceID, inside.IsSampled(), traceID, tt.want)
+			}
+			spans := mem.GetSpans()
+			if got := len(spans) > 0; got != tt.want {
+				t.Fatalf("spans recorded: %v, want %v", got, tt.want)
+			}
+			if tt.want && (spans[0].ParentSpanID.String() != spanID || !spans[0].HasRemoteParent) {
+				t.Errorf("server span parent %v (remote %v), want %s", spans[0].ParentSpanID, spans[0].HasRemoteParent, spanID)
+			}
+		})
+	}
+}

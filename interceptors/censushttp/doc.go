@@ -37,7 +37,10 @@
 // WithPublicEndpoint makes servers start a new trace linked to the caller's
 // instead of joining it. A request whose B3 headers carry only a sampling
 // decision ("b3: 0" to deny, "1" or "d" to trace) starts a new trace with
-// that decision rather than the tracer's sampler's, and passes it on.
+// that decision rather than the tracer's sampler's, and passes it on. B3 ids
+// without a sampling state join the caller's trace with the decision left to
+// the tracer's sampler (trace.WithDeferredRemoteParent), so a ParentBased
+// sampler asks its root sampler instead of reading "not sampled".
 //
 // # Exclusions
 //

@@ -24,6 +24,7 @@ type config struct {
 	tracer    *trace.Tracer
 	prop      propagation.TextMapPropagator
 	decisions propagation.DecisionExtractor // prop, when it carries decisions without ids
+	deferrals propagation.DeferralExtractor // prop, when its ids can come without a decision
 	paths     *Matcher
 	hosts     *Matcher
 	publicFn  func(*http.Request) bool
@@ -46,6 +47,7 @@ func newConfig(opts []Option) *config {
 		c.prop = propagation.TraceContext{}
 	}
 	c.decisions, _ = c.prop.(propagation.DecisionExtractor)
+	c.deferrals, _ = c.prop.(propagation.DeferralExtractor)
 	if c.paths == nil {
 		c.paths = NewMatcher(DefaultExcludedPaths...)
 	}

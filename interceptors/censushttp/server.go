@@ -66,7 +66,15 @@ func SetRoute(ctx context.Context, route string) {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.cfg
-	sc, _ := cfg.prop.Extract(propagation.HeaderCarrier(r.Header))
+	var (
+		sc       trace.SpanContext
+		deferred bool
+	)
+	if cfg.deferrals != nil {
+		sc, deferred, _ = cfg.deferrals.ExtractDeferred(propagation.HeaderCarrier(r.Header))
+	} else {
+		sc, _ = cfg.prop.Extract(propagation.HeaderCarrier(r.Header))
+	}
 	if cfg.paths.Match(requestPath(r.URL)) {
 		if sc.IsValid() {
 			r = r.WithContext(trace.ContextWithRemoteSpanContext(r.Context(), sc))
@@ -97,6 +105,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithRemoteParent(sc), trace.WithSpanSampler(sampler))
+	case deferred:
+		// Ids without a decision (B3 with no sampled state): the tracer's
+		// sampler decides for the caller's trace.
+		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithDeferredRemoteParent(sc))
 	default:
 		span = tr.StartIn(&st.SpanNode, r.Context(), name, trace.WithSpanKind(trace.SpanKindServer), trace.WithRemoteParent(sc))
 	}

@@ -24,6 +24,7 @@ const (
 type StartOption struct {
 	kind     startOptionKind
 	spanKind SpanKind
+	deferred bool // remote parent without a sampling decision
 	attrs    []Attribute
 	links    []Link
 	time     time.Time
@@ -42,6 +43,7 @@ type startConfig struct {
 	sampler      Sampler
 	remoteParent SpanContext
 	hasRemote    bool
+	deferred     bool
 	newRoot      bool
 }
 
@@ -63,6 +65,7 @@ func newStartConfig(opts []StartOption) (c startConfig) {
 		case startKindRemoteParent:
 			c.remoteParent = o.parent
 			c.hasRemote = true
+			c.deferred = o.deferred
 		case startKindNewRoot:
 			c.newRoot = true
 		}
@@ -108,6 +111,18 @@ func WithSpanSampler(s Sampler) StartOption {
 func WithRemoteParent(sc SpanContext) StartOption {
 	sc.Remote = true
 	return StartOption{kind: startKindRemoteParent, parent: sc}
+}
+
+// WithDeferredRemoteParent is WithRemoteParent for a parent whose sender
+// left the sampling decision to this service, as a B3 header set with ids
+// but no sampling state does: sc's sampled bit is clear, but it is not a
+// "do not sample". Samplers see SamplingParameters.ParentDeferred; the
+// ParentBased sampler then decides as for a root, where with
+// WithRemoteParent it would use its remote-parent-not-sampled choice.
+func WithDeferredRemoteParent(sc SpanContext) StartOption {
+	o := WithRemoteParent(sc)
+	o.deferred = true
+	return o
 }
 
 // WithNewRoot starts a new trace, ignoring any parent in the context or in

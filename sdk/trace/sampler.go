@@ -14,10 +14,15 @@ type SamplingParameters struct {
 	ParentContext SpanContext
 	// HasRemoteParent is true when the parent came from another process.
 	HasRemoteParent bool
-	TraceID         TraceID
-	SpanID          SpanID
-	Name            string
-	Kind            SpanKind
+	// ParentDeferred is true when the remote parent came without a sampling
+	// decision (see WithDeferredRemoteParent): its sampled bit is clear
+	// because nobody decided, and this sampler is the one to decide.
+	ParentDeferred bool
+
+	TraceID TraceID
+	SpanID  SpanID
+	Name    string
+	Kind    SpanKind
 	// Attributes are those given with WithAttributes; the sampler must not
 	// keep or modify the slice.
 	Attributes []Attribute
@@ -140,9 +145,10 @@ type parentBased struct {
 }
 
 // ParentBased returns a Sampler that follows the parent's decision and asks
-// root only for root spans. Each of the four parent cases (remote or local,
-// sampled or not) can be given its own sampler by option. A nil root, or a
-// nil sampler in an option, means NeverSample.
+// root only for root spans, and for spans whose remote parent deferred its
+// decision (SamplingParameters.ParentDeferred). Each of the four parent
+// cases (remote or local, sampled or not) can be given its own sampler by
+// option. A nil root, or a nil sampler in an option, means NeverSample.
 //
 // Use it as the tracer's sampler to honour (or override) the sampled bit of
 // incoming requests; local parents reach it only through WithSpanSampler,
@@ -173,6 +179,8 @@ func (p *parentBased) ShouldSample(sp SamplingParameters) SamplingDecision {
 		return p.root.ShouldSample(sp)
 	}
 	switch {
+	case sp.ParentDeferred:
+		return p.root.ShouldSample(sp)
 	case sp.HasRemoteParent && sp.ParentContext.IsSampled():
 		return p.remoteSampled.ShouldSample(sp)
 	case sp.HasRemoteParent:

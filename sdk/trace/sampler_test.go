@@ -1,6 +1,7 @@
 package trace_test
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"testing"
@@ -92,6 +93,7 @@ func TestParentBased(t *testing.T) {
 		"remote not sampled": {ParentContext: valid, HasRemoteParent: true},
 		"local sampled":      {ParentContext: sampled},
 		"local not sampled":  {ParentContext: valid},
+		"remote deferred":    {ParentContext: valid, HasRemoteParent: true, ParentDeferred: true, TraceID: trace.TraceID{1}},
 	}
 	tests := []struct {
 		name    string
@@ -99,9 +101,11 @@ func TestParentBased(t *testing.T) {
 		want    map[string]bool
 	}{
 		{"defaults", trace.ParentBased(trace.AlwaysSample()), map[string]bool{
-			"root": true, "remote sampled": true, "remote not sampled": false, "local sampled": true, "local not sampled": false}},
+			"root": true, "remote sampled": true, "remote not sampled": false, "local sampled": true, "local not sampled": false,
+			"remote deferred": true}},
 		{"nil root", trace.ParentBased(nil), map[string]bool{
-			"root": false, "remote sampled": true, "remote not sampled": false, "local sampled": true, "local not sampled": false}},
+			"root": false, "remote sampled": true, "remote not sampled": false, "local sampled": true, "local not sampled": false,
+			"remote deferred": false}},
 		{"all inverted", trace.ParentBased(trace.NeverSample(),
 			trace.WithRemoteParentSampled(trace.NeverSample()),
 			trace.WithRemoteParentNotSampled(trace.AlwaysSample()),
@@ -109,9 +113,11 @@ func TestParentBased(t *testing.T) {
 			trace.WithLocalParentNotSampled(trace.AlwaysSample()),
 			nil,
 		), map[string]bool{
-			"root": false, "remote sampled": false, "remote not sampled": true, "local sampled": false, "local not sampled": true}},
+			"root": false, "remote sampled": false, "remote not sampled": true, "local sampled": false, "local not sampled": true,
+			"remote deferred": false}},
 		{"nil option sampler means never", trace.ParentBased(trace.AlwaysSample(), trace.WithRemoteParentSampled(nil)),
-			map[string]bool{"root": true, "remote sampled": false, "remote not sampled": false, "local sampled": true, "local not sampled": false}},
+			map[string]bool{"root": true, "remote sampled": false, "remote not sampled": false, "local sampled": true, "local not sampled": false,
+				"remote deferred": true}},
 	}
 	for _, tt := range tests {
 		for name, p := range params {
@@ -126,6 +132,54 @@ func TestParentBased(t *testing.T) {
 		t.Errorf("Description = %s", got)
 	}
 }
+
+// TestDeferredRemoteParent starts spans under a remote parent whose sender
+// did not decide: the sampler sees ParentDeferred, and ParentBased decides
+// with its root sampler instead of treating the clear sampled bit as a
+// "do not sample". The span still joins the caller's trace.
+func TestDeferredRemoteParent(t *testing.T) {
+	t.Parallel()
+	remote := trace.SpanContext{TraceID: trace.TraceID{7}, SpanID: trace.SpanID{8}}
+	var seen trace.SamplingParameters
+	spy := samplerFunc(func(p trace.SamplingParameters) trace.SamplingDecision {
+		seen = p
+		return trace.ParentBased(trace.AlwaysSample()).ShouldSample(p)
+	})
+	tr := trace.NewTracer(trace.WithSampler(spy))
+	for _, tt := range []struct {
+		name     string
+		opt      trace.StartOption
+		deferred bool
+	}{
+		{"deferred", trace.WithDeferredRemoteParent(remote), true},
+		{"not sampled", trace.WithRemoteParent(remote), false},
+	} {
+		_, s := tr.Start(context.Background(), "server", tt.opt)
+		sc, recording := s.SpanContext(), s.IsRecordingEvents()
+		s.End()
+		if seen.ParentDeferred != tt.deferred || !seen.HasRemoteParent {
+			t.Errorf("%s: sampler saw ParentDeferred=%v HasRemoteParent=%v", tt.name, seen.ParentDeferred, seen.HasRemoteParent)
+		}
+		if recording != tt.deferred || sc.IsSampled() != tt.deferred {
+			t.Errorf("%s: recording %v, sampled %v; want %v", tt.name, recording, sc.IsSampled(), tt.deferred)
+		}
+		if sc.TraceID != remote.TraceID {
+			t.Errorf("%s: trace id %v, want the caller's %v", tt.name, sc.TraceID, remote.TraceID)
+		}
+	}
+	// A deferred parent that is invalid makes a root, which is not deferred.
+	_, s := tr.Start(context.Background(), "root", trace.WithDeferredRemoteParent(trace.SpanContext{}))
+	s.End()
+	if seen.ParentDeferred || seen.HasRemoteParent {
+		t.Errorf("invalid deferred parent: sampler saw ParentDeferred=%v HasRemoteParent=%v", seen.ParentDeferred, seen.HasRemoteParent)
+	}
+}
+
+// samplerFunc is a Sampler made of a function.
+type samplerFunc func(trace.SamplingParameters) trace.SamplingDecision
+
+func (f samplerFunc) ShouldSample(p trace.SamplingParameters) trace.SamplingDecision { return f(p) }
+func (samplerFunc) Description() string                                              { return "samplerFunc" }
 
 func TestRateLimitingSampler(t *testing.T) {
 	t.Parallel()

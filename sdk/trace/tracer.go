@@ -388,6 +388,7 @@ func (t *Tracer) decide(parent *Span, c *startConfig, opts []StartOption, name s
 		p := SamplingParameters{
 			ParentContext:   psc,
 			HasRemoteParent: hasParent && psc.Remote,
+			ParentDeferred:  hasParent && c.hasRemote && c.deferred,
 			TraceID:         sc.TraceID,
 			SpanID:          sc.SpanID,
 			Name:            name,
