@@ -86,16 +86,16 @@ func (p B3) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	}
 	if p.SingleHeader {
 		var buf [32 + 1 + 16 + 2]byte
-		putTraceIDHex(buf[:32], sc.TraceID)
+		putTraceIDHex(buf[:32], &sc.TraceID)
 		buf[32] = '-'
-		putSpanIDHex(buf[33:49], sc.SpanID)
+		putSpanIDHex(buf[33:49], &sc.SpanID)
 		buf[49], buf[50] = '-', flagString(sc.IsSampled())[0]
 		setBytes(c, b3Key, buf[:])
 		return
 	}
 	var buf [32 + 16]byte
-	putTraceIDHex(buf[:32], sc.TraceID)
-	putSpanIDHex(buf[32:], sc.SpanID)
+	putTraceIDHex(buf[:32], &sc.TraceID)
+	putSpanIDHex(buf[32:], &sc.SpanID)
 	setBytes(c, b3TraceIDKey, buf[:32])
 	setBytes(c, b3SpanIDKey, buf[32:])
 	c.Set(b3SampledKey, flagString(sc.IsSampled()))

@@ -46,7 +46,7 @@ func (CloudTrace) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	}
 	var arr [32 + 1 + 20 + 4]byte
 	buf := arr[:32]
-	putTraceIDHex(buf, sc.TraceID)
+	putTraceIDHex(buf, &sc.TraceID)
 	buf = append(buf, '/')
 	buf = strconv.AppendUint(buf, binary.BigEndian.Uint64(sc.SpanID[:]), 10)
 	if sc.IsSampled() {

@@ -91,31 +91,33 @@ func hexWord(x uint64) (uint32, bool) {
 
 // putTraceIDHex writes id as 32 lowercase hex digits at the start of dst.
 // Trace and span ids are formatted on every injection, so this works on
-// whole words, without a loop or per-byte bounds checks.
-func putTraceIDHex(dst []byte, id trace.TraceID) {
+// whole words: four table lookups make eight digits, stored at once.
+func putTraceIDHex(dst []byte, id *trace.TraceID) {
 	_ = dst[31]
-	binary.BigEndian.PutUint64(dst[0:], hex8(binary.BigEndian.Uint32(id[0:])))
-	binary.BigEndian.PutUint64(dst[8:], hex8(binary.BigEndian.Uint32(id[4:])))
-	binary.BigEndian.PutUint64(dst[16:], hex8(binary.BigEndian.Uint32(id[8:])))
-	binary.BigEndian.PutUint64(dst[24:], hex8(binary.BigEndian.Uint32(id[12:])))
+	binary.LittleEndian.PutUint64(dst[0:], hex4(id[0], id[1], id[2], id[3]))
+	binary.LittleEndian.PutUint64(dst[8:], hex4(id[4], id[5], id[6], id[7]))
+	binary.LittleEndian.PutUint64(dst[16:], hex4(id[8], id[9], id[10], id[11]))
+	binary.LittleEndian.PutUint64(dst[24:], hex4(id[12], id[13], id[14], id[15]))
 }
 
 // putSpanIDHex writes id as 16 lowercase hex digits at the start of dst.
-func putSpanIDHex(dst []byte, id trace.SpanID) {
+func putSpanIDHex(dst []byte, id *trace.SpanID) {
 	_ = dst[15]
-	binary.BigEndian.PutUint64(dst[0:], hex8(binary.BigEndian.Uint32(id[0:])))
-	binary.BigEndian.PutUint64(dst[8:], hex8(binary.BigEndian.Uint32(id[4:])))
+	binary.LittleEndian.PutUint64(dst[0:], hex4(id[0], id[1], id[2], id[3]))
+	binary.LittleEndian.PutUint64(dst[8:], hex4(id[4], id[5], id[6], id[7]))
 }
 
-// hex8 returns the eight lowercase hex digits of v, most significant first
-// when stored big-endian.
-func hex8(v uint32) uint64 {
-	// Spread the nibbles of v into the low halves of eight bytes.
-	x := uint64(v)
-	x = (x | x<<16) & 0x0000ffff0000ffff
-	x = (x | x<<8) & 0x00ff00ff00ff00ff
-	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f
-	// Each byte becomes '0'+n, plus 'a'-'0'-10 where n > 9.
-	letters := (x + 0x0606060606060606) >> 4 & 0x0101010101010101
-	return x + 0x3030303030303030 + letters*('a'-'0'-10)
+// hex4 returns the eight lowercase hex digits of a, b, c and d, first digit
+// in the low byte (for a little-endian store).
+func hex4(a, b, c, d byte) uint64 {
+	return uint64(hexPairs[a]) | uint64(hexPairs[b])<<16 | uint64(hexPairs[c])<<32 | uint64(hexPairs[d])<<48
 }
+
+// hexPairs holds the two lowercase hex digits of each byte value, the first
+// in the low byte.
+var hexPairs = func() (t [256]uint16) {
+	for i := range t {
+		t[i] = uint16(hexDigits[i>>4]) | uint16(hexDigits[i&0x0f])<<8
+	}
+	return t
+}()

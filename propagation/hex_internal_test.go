@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"testing"
+
+	"github.com/gocensus/gocensus/sdk/trace"
 )
 
 // TestDecodeHexEveryByte compares decodeHex with encoding/hex for every byte
@@ -46,18 +48,18 @@ func testDecodeHexBase(t *testing.T, base string) {
 // encoding/hex and back through decodeHex.
 func TestHexRoundTrip(t *testing.T) {
 	t.Parallel()
-	var id [16]byte
+	var id trace.TraceID
 	for v := 0; v < 256; v++ {
 		for i := range id {
 			id[i] = byte(v*7 + i*13)
 		}
 		buf := make([]byte, 32)
-		putTraceIDHex(buf, id)
+		putTraceIDHex(buf, &id)
 		if want := hex.EncodeToString(id[:]); string(buf) != want {
 			t.Fatalf("putTraceIDHex = %s, want %s", buf, want)
 		}
 		var back [16]byte
-		if !decodeHex(back[:], string(buf), true) || back != id {
+		if !decodeHex(back[:], string(buf), true) || back != [16]byte(id) {
 			t.Fatalf("decodeHex(%s) = %x", buf, back)
 		}
 	}

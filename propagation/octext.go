@@ -41,8 +41,8 @@ func (OCText) Inject(sc trace.SpanContext, c TextMapCarrier) {
 		return
 	}
 	var buf [32 + 16]byte
-	putTraceIDHex(buf[:32], sc.TraceID)
-	putSpanIDHex(buf[32:], sc.SpanID)
+	putTraceIDHex(buf[:32], &sc.TraceID)
+	putSpanIDHex(buf[32:], &sc.SpanID)
 	setBytes(c, ocTraceIDKey, buf[:32])
 	setBytes(c, ocSpanIDKey, buf[32:])
 	c.Set(ocTraceOptionsKey, flagString(sc.IsSampled()))

@@ -60,12 +60,12 @@ func (TraceContext) Inject(sc trace.SpanContext, c TextMapCarrier) {
 	// allocation that holds it, under their spelling of the key.
 	switch c := c.(type) {
 	case HeaderCarrier:
-		c[traceparentHeader] = packedTraceparent(sc)
+		c[traceparentHeader] = packedTraceparent(&sc)
 	case MetadataCarrier:
-		c[traceparentKey] = packedTraceparent(sc)
+		c[traceparentKey] = packedTraceparent(&sc)
 	default:
 		var buf [traceparentLen]byte
-		putTraceparent(&buf, sc)
+		putTraceparent(&buf, &sc)
 		c.Set(traceparentKey, string(buf[:]))
 	}
 	if ts := sc.Tracestate.String(); ts != "" {
@@ -113,13 +113,13 @@ func AppendTraceparent(dst []byte, sc trace.SpanContext) []byte {
 		return dst
 	}
 	var buf [traceparentLen]byte
-	putTraceparent(&buf, sc)
+	putTraceparent(&buf, &sc)
 	return append(dst, buf[:]...)
 }
 
 // packedTraceparent returns sc's traceparent as a one-element header value,
 // formatted in place (see packed).
-func packedTraceparent(sc trace.SpanContext) []string {
+func packedTraceparent(sc *trace.SpanContext) []string {
 	var _ [packedMax - traceparentLen]byte // a traceparent fits a packed value
 	p := new(packed)
 	putTraceparent((*[traceparentLen]byte)(p.buf[:traceparentLen]), sc)
@@ -127,11 +127,11 @@ func packedTraceparent(sc trace.SpanContext) []string {
 	return p.v[:]
 }
 
-func putTraceparent(buf *[traceparentLen]byte, sc trace.SpanContext) {
+func putTraceparent(buf *[traceparentLen]byte, sc *trace.SpanContext) {
 	buf[0], buf[1], buf[2] = '0', '0', '-'
-	putTraceIDHex(buf[3:35], sc.TraceID)
+	putTraceIDHex(buf[3:35], &sc.TraceID)
 	buf[35] = '-'
-	putSpanIDHex(buf[36:52], sc.SpanID)
+	putSpanIDHex(buf[36:52], &sc.SpanID)
 	buf[52] = '-'
 	f := byte(sc.TraceOptions & w3cKnownFlags)
 	buf[53], buf[54] = hexDigits[f>>4], hexDigits[f&0x0f]
