@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -73,8 +74,18 @@ func ExampleNewServerHandler() {
 	if err := conn.Invoke(context.Background(), "/test.Echo/Unary", wrapperspb.String("hi"), new(wrapperspb.StringValue)); err != nil {
 		panic(err)
 	}
-	spans := mem.GetSpans()
+	// The server's handler ends its span when gRPC reports the call's end,
+	// after the status is on its way to the client: wait for both spans.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	spans, err := mem.WaitForSpans(ctx, 2)
+	if err != nil {
+		panic(err)
+	}
 	server, client := spans[0], spans[1]
+	if server.Kind != trace.SpanKindServer {
+		server, client = client, server
+	}
 	fmt.Println(server.Name, server.ParentSpanID == client.SpanID, server.TraceID == client.TraceID)
 	// Output:
 	// test.Echo/Unary true true

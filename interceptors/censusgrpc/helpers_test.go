@@ -176,6 +176,20 @@ func recordingTracer() (*trace.Tracer, *tracetest.InMemoryExporter, *tracetest.S
 	return t, mem, rec
 }
 
+// endedSpans waits until mem holds n spans and returns them. A server span
+// ended by the stats handler ends after gRPC has sent the status, so it can
+// still be open when the client's call returns.
+func endedSpans(t testing.TB, mem *tracetest.InMemoryExporter, n int) []*trace.SpanData {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	spans, err := mem.WaitForSpans(ctx, n)
+	if err != nil {
+		t.Fatalf("%d spans ended, want %d: %v", len(spans), n, err)
+	}
+	return spans
+}
+
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

@@ -228,7 +228,7 @@ func TestStreamSpans(t *testing.T) {
 			if err := streamEndings[0].run(testCtx(t), e.conn); err != nil {
 				t.Fatal(err)
 			}
-			client, server := spansByKind(mem.GetSpans())
+			client, server := spansByKind(endedSpans(t, mem, 2))
 			if len(client) != 1 || len(server) != 1 {
 				t.Fatalf("%d client, %d server spans", len(client), len(server))
 			}

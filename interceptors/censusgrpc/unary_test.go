@@ -61,7 +61,7 @@ func TestUnary(t *testing.T) {
 				if got := status.Code(err); got != tc.wantCode {
 					t.Fatalf("code = %v, want %v (err %v)", got, tc.wantCode, err)
 				}
-				client, server := spansByKind(mem.GetSpans())
+				client, server := spansByKind(endedSpans(t, mem, 3)) // and the caller's
 				if len(client) != 1 || len(server) != 1 {
 					t.Fatalf("got %d client and %d server spans, want 1 and 1", len(client), len(server))
 				}
@@ -132,10 +132,7 @@ func TestNoMessageEventsByDefault(t *testing.T) {
 			if err := streamEndings[0].run(ctx, e.conn); err != nil {
 				t.Fatal(err)
 			}
-			spans := mem.GetSpans()
-			if len(spans) < 4 {
-				t.Fatalf("%d spans, want a client and a server span for each of 2 calls", len(spans))
-			}
+			spans := endedSpans(t, mem, 4) // a client and a server span for each call
 			for _, s := range spans {
 				if len(s.MessageEvents) != 0 || s.DroppedMessageEventCount != 0 {
 					t.Errorf("%v span %q has %d message events", s.Kind, s.Name, len(s.MessageEvents))

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gocensus/gocensus/interceptors/censusgrpc"
 	"github.com/gocensus/gocensus/sdk/stats"
@@ -65,7 +66,6 @@ func TestViews(t *testing.T) {
 			if err := streamEndings[0].run(ctx, e.conn); err != nil {
 				t.Fatal(err)
 			}
-			got := series(mgr)
 			want := map[string]float64{
 				"grpc.io/client/completed_rpcs{test.Echo/Unary,OK}":         3,
 				"grpc.io/client/completed_rpcs{test.Echo/Unary,NOT_FOUND}":  1,
@@ -81,6 +81,12 @@ func TestViews(t *testing.T) {
 				"grpc.io/server/received_bytes_per_rpc{test.Echo/Stream}":   1,
 				"grpc.io/client/sent_messages_per_rpc{test.Echo/Stream}":    1,
 				"grpc.io/server/received_messages_per_rpc{test.Echo/Unary}": 4,
+			}
+			// The stats handler records a server call when gRPC reports its
+			// end, which can come after the client's call has returned.
+			got := series(mgr)
+			for deadline := time.Now().Add(10 * time.Second); !hasAll(got, want) && time.Now().Before(deadline); got = series(mgr) {
+				time.Sleep(time.Millisecond)
 			}
 			for k, v := range want {
 				if got[k] != v {
@@ -136,4 +142,14 @@ func TestMethodTagsNotPropagated(t *testing.T) {
 	if v, _ := got.Value(censusgrpc.KeyServerMethod); v != "test.Echo/Unary" {
 		t.Errorf("grpc_server_method = %q", v)
 	}
+}
+
+// hasAll reports whether got holds every value in want.
+func hasAll(got, want map[string]float64) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
 }

@@ -19,6 +19,7 @@ type InMemoryExporter struct {
 	mu      sync.Mutex
 	spans   []*trace.SpanData
 	stopped bool
+	added   chan struct{} // closed and cleared by the next export; nil when nobody waits
 }
 
 // NewInMemoryExporter returns an empty InMemoryExporter.
@@ -37,6 +38,10 @@ func (e *InMemoryExporter) ExportSpans(ctx context.Context, spans []*trace.SpanD
 			e.spans = append(e.spans, Clone(s))
 		}
 	}
+	if e.added != nil {
+		close(e.added)
+		e.added = nil
+	}
 	return nil
 }
 
@@ -52,11 +57,41 @@ func (e *InMemoryExporter) Shutdown(context.Context) error {
 func (e *InMemoryExporter) GetSpans() []*trace.SpanData {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.copiesLocked()
+}
+
+func (e *InMemoryExporter) copiesLocked() []*trace.SpanData {
 	out := make([]*trace.SpanData, len(e.spans))
 	for i, s := range e.spans {
 		out[i] = Clone(s)
 	}
 	return out
+}
+
+// WaitForSpans returns copies of the stored spans once there are at least n,
+// or, when ctx is done first, the spans stored so far and ctx's error. Tests
+// use it for spans that end on another goroutine after the code under test
+// returns: a gRPC server span ended by a stats handler, for example, ends
+// after the client has received its response.
+func (e *InMemoryExporter) WaitForSpans(ctx context.Context, n int) ([]*trace.SpanData, error) {
+	for {
+		e.mu.Lock()
+		if len(e.spans) >= n {
+			out := e.copiesLocked()
+			e.mu.Unlock()
+			return out, nil
+		}
+		if e.added == nil {
+			e.added = make(chan struct{})
+		}
+		added := e.added
+		e.mu.Unlock()
+		select {
+		case <-added:
+		case <-ctx.Done():
+			return e.GetSpans(), ctx.Err()
+		}
+	}
 }
 
 // Reset forgets the stored spans.

@@ -123,3 +123,34 @@ func Example() {
 	// child 00000000000000000000000000000001 0000000000000002 0000000000000001
 	// root 00000000000000000000000000000001 0000000000000001 0000000000000000
 }
+
+// TestWaitForSpans waits for spans ended on other goroutines, and gives up
+// with the spans so far when its context ends first.
+func TestWaitForSpans(t *testing.T) {
+	t.Parallel()
+	mem := tracetest.NewInMemoryExporter()
+	tr := trace.NewTracer(trace.WithSampler(trace.AlwaysSample()), trace.WithSyncer(mem))
+	start := make(chan struct{})
+	for i := range 3 {
+		go func() {
+			<-start
+			_, s := tr.Start(context.Background(), fmt.Sprint("span", i))
+			s.End()
+		}()
+	}
+	close(start)
+	spans, err := mem.WaitForSpans(context.Background(), 3)
+	if err != nil || len(spans) != 3 {
+		t.Fatalf("WaitForSpans(3) = %d spans, %v", len(spans), err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	spans, err = mem.WaitForSpans(ctx, 4)
+	if !errors.Is(err, context.Canceled) || len(spans) != 3 {
+		t.Errorf("WaitForSpans(4) with a cancelled context = %d spans, %v; want 3, context.Canceled", len(spans), err)
+	}
+	if spans, err := new(tracetest.InMemoryExporter).WaitForSpans(context.Background(), 0); err != nil || len(spans) != 0 {
+		t.Errorf("zero exporter, WaitForSpans(0) = %d spans, %v", len(spans), err)
+	}
+}
