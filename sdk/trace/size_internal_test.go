@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"math"
+	"sync"
 	"testing"
 	"unsafe"
 )
@@ -20,5 +22,26 @@ func TestSampledSpanSizeClass(t *testing.T) {
 		if size > 512 {
 			t.Errorf("%s allocates %d bytes for a sampled span, want <= 512", name, size)
 		}
+	}
+}
+
+// TestAddChildSaturates: the child count stops below math.MaxInt32 instead
+// of wrapping, including when children start concurrently at the bound.
+func TestAddChildSaturates(t *testing.T) {
+	t.Parallel()
+	const bound = math.MaxInt32 - 1<<20
+	var r spanRecord
+	r.addChild()
+	if got := r.childCount.Load(); got != 1 {
+		t.Fatalf("after one child: %d", got)
+	}
+	r.childCount.Store(bound - 1)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(r.addChild)
+	}
+	wg.Wait()
+	if got := r.childCount.Load(); got != bound {
+		t.Errorf("at the bound: %d, want %d", got, bound)
 	}
 }
