@@ -18,6 +18,8 @@ func TestAllocations(t *testing.T) {
 	inHeader := http.Header{}
 	propagation.TraceContext{}.Inject(sc, propagation.HeaderCarrier(inHeader))
 	withState := http.Header{"Traceparent": {specParent}, "Tracestate": {"rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"}}
+	inMD := propagation.MetadataCarrier{"traceparent": {specParent}}
+	inMap := propagation.MapCarrier{"traceparent": specParent}
 	md := propagation.MetadataCarrier{}
 	propagation.Composite{propagation.Binary{}, propagation.B3{}, propagation.CloudTrace{}, propagation.OCText{}}.Inject(sc, md)
 	// The budgets below only mean something if extraction succeeds.
@@ -27,6 +29,7 @@ func TestAllocations(t *testing.T) {
 	}{
 		{propagation.TraceContext{}, propagation.HeaderCarrier(inHeader)},
 		{propagation.TraceContext{}, propagation.HeaderCarrier(withState)},
+		{propagation.TraceContext{}, inMD}, {propagation.TraceContext{}, inMap},
 		{propagation.Binary{}, md}, {propagation.B3{}, md}, {propagation.CloudTrace{}, md}, {propagation.OCText{}, md},
 	} {
 		if got, err := c.p.Extract(c.c); err != nil || !got.IsValid() {
@@ -48,6 +51,8 @@ func TestAllocations(t *testing.T) {
 		{"ParseTraceparent", 0, func() { _, _ = propagation.ParseTraceparent(specParent) }},
 		{"TraceContext.Extract header", 0, func() { _, _ = propagation.TraceContext{}.Extract(propagation.HeaderCarrier(inHeader)) }},
 		{"TraceContext.Extract canonical tracestate", 0, func() { _, _ = propagation.TraceContext{}.Extract(propagation.HeaderCarrier(withState)) }},
+		{"TraceContext.Extract metadata", 0, func() { _, _ = propagation.TraceContext{}.Extract(inMD) }},
+		{"TraceContext.Extract map", 0, func() { _, _ = propagation.TraceContext{}.Extract(inMap) }},
 		{"Binary.Extract metadata", 0, func() { _, _ = propagation.Binary{}.Extract(md) }},
 		{"B3.Extract metadata", 0, func() { _, _ = propagation.B3{}.Extract(md) }},
 		{"CloudTrace.Extract metadata", 0, func() { _, _ = propagation.CloudTrace{}.Extract(md) }},

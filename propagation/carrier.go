@@ -117,7 +117,7 @@ func canonicalKey(key string) string {
 	case traceparentKey:
 		return traceparentHeader
 	case tracestateKey:
-		return "Tracestate"
+		return tracestateHeader
 	case b3Key:
 		return "B3"
 	case b3TraceIDKey:

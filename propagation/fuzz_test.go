@@ -2,6 +2,7 @@ package propagation_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -54,6 +55,36 @@ func FuzzBinary(f *testing.F) {
 	})
 }
 
+// referenceTraceparent is a byte-by-byte reading of the W3C Level 1 rules
+// (with the Level 2 random flag kept), to check ParseTraceparent's
+// word-at-a-time decoding against.
+func referenceTraceparent(s string) (trace.SpanContext, bool) {
+	s = strings.Trim(s, " \t")
+	lowerHex := func(s string) ([]byte, bool) {
+		if strings.ToLower(s) != s {
+			return nil, false
+		}
+		b, err := hex.DecodeString(s)
+		return b, err == nil
+	}
+	if len(s) < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
+		return trace.SpanContext{}, false
+	}
+	version, ok := lowerHex(s[:2])
+	if !ok || version[0] == 0xff || len(s) > 55 && (version[0] == 0 || s[55] != '-') {
+		return trace.SpanContext{}, false
+	}
+	tid, ok1 := lowerHex(s[3:35])
+	sid, ok2 := lowerHex(s[36:52])
+	flags, ok3 := lowerHex(s[53:55])
+	if !ok1 || !ok2 || !ok3 {
+		return trace.SpanContext{}, false
+	}
+	sc := trace.SpanContext{TraceID: trace.TraceID(tid), SpanID: trace.SpanID(sid), Remote: true,
+		TraceOptions: trace.TraceOptions(flags[0]) & (trace.FlagSampled | trace.FlagRandom)}
+	return sc, sc.TraceID.IsValid() && sc.SpanID.IsValid()
+}
+
 func FuzzTraceparent(f *testing.F) {
 	for _, s := range []string{
 		specParent,
@@ -79,6 +110,9 @@ func FuzzTraceparent(f *testing.F) {
 	f.Add(specParent, "foo=bar=baz")
 	f.Fuzz(func(t *testing.T, tp, ts string) {
 		sc, err := propagation.ParseTraceparent(tp)
+		if want, ok := referenceTraceparent(tp); ok != (err == nil) || (ok && sc != want) {
+			t.Fatalf("ParseTraceparent(%q) = %+v, %v; the byte-wise reference says %+v, %v", tp, sc, err, want, ok)
+		}
 		if err != nil {
 			if sc != (trace.SpanContext{}) {
 				t.Fatalf("error %v with a context %+v", err, sc)

@@ -14,6 +14,7 @@ const (
 	tracestateKey  = "tracestate"
 
 	traceparentHeader = "Traceparent" // traceparentKey as net/http spells it
+	tracestateHeader  = "Tracestate"
 
 	// traceparentLen is the length of a version 00 traceparent.
 	traceparentLen = 55
@@ -75,32 +76,59 @@ func (TraceContext) Inject(sc trace.SpanContext, c TextMapCarrier) {
 
 // Extract implements TextMapPropagator.
 func (TraceContext) Extract(c TextMapCarrier) (trace.SpanContext, error) {
-	tp := c.Values(traceparentKey)
-	switch len(tp) {
-	case 0:
+	tp, n := firstValue(c, traceparentKey, traceparentHeader)
+	switch {
+	case n == 0:
 		return trace.SpanContext{}, nil
-	case 1:
-	default:
+	case n > 1:
 		return trace.SpanContext{}, ErrTraceparentDuplicate
 	}
-	sc, err := ParseTraceparent(tp[0])
+	sc, err := ParseTraceparent(tp)
 	if err != nil {
 		return sc, err
 	}
-	var header string
-	switch ts := c.Values(tracestateKey); len(ts) {
-	case 0:
-	case 1:
-		header = ts[0]
-	default:
-		header = strings.Join(ts, ",")
-	}
-	if header != "" {
+	if header := joinedValues(c, tracestateKey, tracestateHeader); header != "" {
 		if ts, err := trace.ParseTracestate(header); err == nil {
 			sc.Tracestate = ts
 		}
 	}
 	return sc, nil
+}
+
+// firstValue returns the first value of key in c and how many it has. The
+// map carriers are read directly (header under its net/http spelling),
+// which spares a lookup of the spelling and MapCarrier's allocation in
+// Values.
+func firstValue(c TextMapCarrier, key, header string) (string, int) {
+	var vs []string
+	switch c := c.(type) {
+	case HeaderCarrier:
+		vs = c[header]
+	case MetadataCarrier:
+		vs = c[key]
+	case MapCarrier:
+		v, ok := c[key]
+		if !ok {
+			return "", 0
+		}
+		return v, 1
+	default:
+		vs = c.Values(key)
+	}
+	if len(vs) == 0 {
+		return "", 0
+	}
+	return vs[0], len(vs)
+}
+
+// joinedValues returns the values of key in c joined with commas, as
+// several headers of a list-valued field are read.
+func joinedValues(c TextMapCarrier, key, header string) string {
+	v, n := firstValue(c, key, header)
+	if n <= 1 {
+		return v
+	}
+	return strings.Join(c.Values(key), ",")
 }
 
 // Fields implements TextMapPropagator.
@@ -152,33 +180,42 @@ func ParseTraceparent(s string) (trace.SpanContext, error) {
 	if len(s) < traceparentLen {
 		return sc, ErrTraceparentFormat
 	}
-	var version [1]byte
-	if !decodeHex(version[:], s[:2], true) || version[0] == 0xff {
+	// hexTable marks upper case and non-digits above 0x0f.
+	v0, v1 := hexTable[s[0]], hexTable[s[1]]
+	if v0|v1 > 0x0f || v0&v1 == 0x0f {
 		return sc, ErrTraceparentVersion
 	}
 	if s[2] != '-' || s[35] != '-' || s[52] != '-' {
 		return sc, ErrTraceparentFormat
 	}
-	if len(s) > traceparentLen && (version[0] == 0 || s[traceparentLen] != '-') {
+	if len(s) > traceparentLen && (v0|v1 == 0 || s[traceparentLen] != '-') {
 		return sc, ErrTraceparentFormat
 	}
-	var flags [1]byte
-	t0, ok0 := decodeHex16(s[3:19])
-	t1, ok1 := decodeHex16(s[19:35])
-	sp, ok2 := decodeHex16(s[36:52])
-	if !ok0 || !ok1 || !ok2 || !decodeHex(flags[:], s[53:55], true) {
-		return trace.SpanContext{}, ErrTraceparentFormat
+	// The ids, eight digits at a time (see hexWord).
+	b := unsafe.Slice(unsafe.StringData(s), traceparentLen)
+	w0, bad0 := hexWord(binary.BigEndian.Uint64(b[3:]))
+	w1, bad1 := hexWord(binary.BigEndian.Uint64(b[11:]))
+	w2, bad2 := hexWord(binary.BigEndian.Uint64(b[19:]))
+	w3, bad3 := hexWord(binary.BigEndian.Uint64(b[27:]))
+	w4, bad4 := hexWord(binary.BigEndian.Uint64(b[36:]))
+	w5, bad5 := hexWord(binary.BigEndian.Uint64(b[44:]))
+	f0, f1 := hexTable[s[53]], hexTable[s[54]]
+	if bad0|bad1|bad2|bad3|bad4|bad5 != 0 || f0|f1 > 0x0f {
+		return sc, ErrTraceparentFormat
 	}
-	if t0|t1 == 0 {
-		return trace.SpanContext{}, ErrTraceparentTraceID
+	if w0|w1|w2|w3 == 0 {
+		return sc, ErrTraceparentTraceID
 	}
-	if sp == 0 {
-		return trace.SpanContext{}, ErrTraceparentSpanID
+	if w4|w5 == 0 {
+		return sc, ErrTraceparentSpanID
 	}
-	binary.BigEndian.PutUint64(sc.TraceID[:8], t0)
-	binary.BigEndian.PutUint64(sc.TraceID[8:], t1)
-	binary.BigEndian.PutUint64(sc.SpanID[:], sp)
-	sc.TraceOptions = trace.TraceOptions(flags[0]) & w3cKnownFlags
+	binary.BigEndian.PutUint32(sc.TraceID[0:], w0)
+	binary.BigEndian.PutUint32(sc.TraceID[4:], w1)
+	binary.BigEndian.PutUint32(sc.TraceID[8:], w2)
+	binary.BigEndian.PutUint32(sc.TraceID[12:], w3)
+	binary.BigEndian.PutUint32(sc.SpanID[0:], w4)
+	binary.BigEndian.PutUint32(sc.SpanID[4:], w5)
+	sc.TraceOptions = trace.TraceOptions(f0<<4|f1) & w3cKnownFlags
 	sc.Remote = true
 	return sc, nil
 }
