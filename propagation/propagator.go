@@ -97,8 +97,12 @@ func (p Composite) extract(c TextMapCarrier, withDeferral bool) (trace.SpanConte
 			sc       trace.SpanContext
 			deferred bool
 			err      error
+			d        DeferralExtractor
 		)
-		if d, ok := m.(DeferralExtractor); ok && withDeferral {
+		if withDeferral {
+			d, _ = m.(DeferralExtractor)
+		}
+		if d != nil {
 			sc, deferred, err = d.ExtractDeferred(c)
 		} else {
 			sc, err = m.Extract(c)
