@@ -55,29 +55,26 @@ func decodeHex(dst []byte, s string, lowerOnly bool) bool {
 // each of which must be 0-9 or a-f, into the 32-bit number they spell. bad
 // is zero when every character is valid; callers decoding several words OR
 // the masks and branch once. Checking and converting a word at a time makes
-// traceparent parsing about twice as fast as going byte by byte.
+// traceparent parsing about twice as fast as going byte by byte. It is
+// written in few expressions so that the compiler inlines it.
 func hexWord(x uint64) (n uint32, bad uint64) {
 	const (
-		top  = 0x8080808080808080
 		low4 = 0x0f0f0f0f0f0f0f0f
 		ones = 0x0101010101010101
 	)
 	// With every byte below 0x80, adding c to all bytes carries into no
-	// neighbour, and bit 7 of a byte then tells whether it is >= 0x80-c.
-	atLeast0 := x + 0x50*ones // >= '0'
-	above9 := x + 0x46*ones   // > '9'
-	atLeastA := x + 0x1f*ones // >= 'a'
-	aboveF := x + 0x19*ones   // > 'f'
-	valid := atLeast0&^above9 | atLeastA&^aboveF
-	bad = (x | ^valid) & top
+	// neighbour, and bit 7 of a byte then tells whether it is >= 0x80-c:
+	// x+0x50 marks >= '0', x+0x46 > '9', x+0x1f >= 'a', x+0x19 > 'f'.
+	// Bit 7 of bad is then set for a byte that is not ASCII or not a digit.
+	bad = (x | ^((x+0x50*ones)&^(x+0x46*ones) | (x+0x1f*ones)&^(x+0x19*ones))) & (0x80 * ones)
 	// '0'-'9' have bit 6 clear and their value in the low nibble; 'a'-'f'
 	// have it set and their value minus 9 there.
 	v := x&low4 + (x>>6)&ones*9
-	// Pack the nibble pairs, then the bytes, into the low 32 bits.
+	// Pack the nibble pairs, then the bytes, into the low 32 bits (the
+	// conversion drops what is left above them).
 	v = (v | v>>4) & 0x00ff00ff00ff00ff
 	v = (v | v>>8) & 0x0000ffff0000ffff
-	v = (v | v>>16) & 0x00000000ffffffff
-	return uint32(v), bad
+	return uint32(v | v>>16), bad
 }
 
 // putTraceIDHex writes id as 32 lowercase hex digits at the start of dst.
